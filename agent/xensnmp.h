@@ -1,0 +1,36 @@
+/*
+ * The XEN-DOMAIN-MIB module: one init function for both forms, the
+ * AgentX subagent xensnmpd and the snmpd plugin loaded with
+ * "dlmod xensnmp PATH".
+ */
+#ifndef XENSNMP_H
+#define XENSNMP_H
+
+#include <stdbool.h>
+
+#include "xen_conn.h"
+#include "xen_snapshot.h"
+
+#define XENSNMP_DEFAULT_REFRESH 5	/* seconds */
+
+/* Settings fixed on xensnmpd's command line; config tokens do not
+ * override them. Call before init_xensnmp(). */
+void xensnmp_set_mode(enum xen_mode mode);
+void xensnmp_set_refresh(unsigned seconds);
+
+/* The module's entry points (net-snmp's dlmod naming). */
+void init_xensnmp(void);
+void deinit_xensnmp(void);
+
+/* What the request handlers serve: borrowed, valid during a request. */
+struct xen_snapshot *xensnmp_current_snapshot(void);
+void xensnmp_current_status(struct xen_conn_status *st);
+unsigned xensnmp_refresh_interval(void);
+
+/* Parses "auto", "read-only" or "read-write"; -1 if none. */
+int xensnmp_parse_mode(const char *word);
+
+void xensnmp_register_host_scalars(void);
+void xensnmp_unregister_host_scalars(void);
+
+#endif

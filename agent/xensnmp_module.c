@@ -1,0 +1,216 @@
+/*
+ * The module's life: configuration, the backend connection wired into
+ * net-snmp's own event loop (register_readfd for the connection's
+ * notification fd, snmp_alarm for the refresh timer), and the
+ * registration of the scalars and tables.  Shared by both forms.
+ */
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <string.h>
+
+#include "xensnmp.h"
+#include "xensnmp_table.h"
+
+extern const struct xensnmp_table_def xensnmp_domain_table_def;
+extern const struct xensnmp_table_def xensnmp_vcpu_table_def;
+extern const struct xensnmp_table_def xensnmp_vif_table_def;
+extern const struct xensnmp_table_def xensnmp_vbd_table_def;
+
+static const struct xensnmp_table_def *const table_defs[] = {
+	&xensnmp_domain_table_def,
+	&xensnmp_vcpu_table_def,
+	&xensnmp_vif_table_def,
+	&xensnmp_vbd_table_def,
+};
+#define N_TABLES (sizeof(table_defs) / sizeof(table_defs[0]))
+
+static struct {
+	enum xen_mode mode;
+	unsigned refresh;
+	bool mode_fixed, refresh_fixed;	/* set on the command line */
+	struct xen_conn *conn;
+	struct xen_snapshot *snap;
+	unsigned alarm;
+	int notify_fd;
+	struct xensnmp_table tables[N_TABLES];
+	bool registered;
+} mod = { .refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1 };
+
+void xensnmp_set_mode(enum xen_mode mode)
+{
+	mod.mode = mode;
+	mod.mode_fixed = true;
+}
+
+void xensnmp_set_refresh(unsigned seconds)
+{
+	mod.refresh = seconds;
+	mod.refresh_fixed = true;
+}
+
+int xensnmp_parse_mode(const char *word)
+{
+	if (strcmp(word, "auto") == 0)
+		return XEN_MODE_AUTO;
+	if (strcmp(word, "read-only") == 0)
+		return XEN_MODE_READ_ONLY;
+	if (strcmp(word, "read-write") == 0)
+		return XEN_MODE_READ_WRITE;
+	return -1;
+}
+
+struct xen_snapshot *xensnmp_current_snapshot(void)
+{
+	return mod.snap;
+}
+
+void xensnmp_current_status(struct xen_conn_status *st)
+{
+	if (mod.conn) {
+		xen_conn_get_status(mod.conn, st);
+	} else {
+		memset(st, 0, sizeof(*st));
+		st->stale = true;
+	}
+}
+
+unsigned xensnmp_refresh_interval(void)
+{
+	return mod.refresh;
+}
+
+static void log_sink(int level, const char *line, void *opaque)
+{
+	(void)opaque;
+	snmp_log(level, "%s\n", line);
+}
+
+/* The gathering thread published a snapshot or queued log lines. */
+static void on_notify(int fd, void *data)
+{
+	struct xen_snapshot *snap;
+
+	(void)fd;
+	(void)data;
+	xen_conn_process(mod.conn, log_sink, NULL);
+	snap = xen_conn_snapshot(mod.conn);
+	if (snap == mod.snap) {
+		xen_snapshot_unref(snap);
+		return;
+	}
+	xen_snapshot_unref(mod.snap);
+	mod.snap = snap;	/* tables rebuild on their next request */
+}
+
+static void on_timer(unsigned reg, void *clientarg)
+{
+	(void)reg;
+	(void)clientarg;
+	xen_conn_request_refresh(mod.conn, false);
+}
+
+static void parse_mode_token(const char *token, char *line)
+{
+	int mode = xensnmp_parse_mode(line);
+
+	if (mode < 0)
+		config_perror("expected auto, read-only or read-write");
+	else if (!mod.mode_fixed)
+		mod.mode = (enum xen_mode)mode;
+	(void)token;
+}
+
+static void parse_refresh_token(const char *token, char *line)
+{
+	int seconds = atoi(line);
+
+	if (seconds < 1 || seconds > 3600)
+		config_perror("refresh interval must be 1 to 3600 seconds");
+	else if (!mod.refresh_fixed)
+		mod.refresh = (unsigned)seconds;
+	(void)token;
+}
+
+static void start_timer(void)
+{
+	if (mod.alarm)
+		snmp_alarm_unregister(mod.alarm);
+	mod.alarm = snmp_alarm_register(mod.refresh, SA_REPEAT, on_timer, NULL);
+}
+
+/* Config is read: open the backend once, (re)arm the timer each time. */
+static int after_config(int major, int minor, void *server, void *client)
+{
+	struct xen_conn_config cfg = {
+		.mode = mod.mode,
+		.stale_after_seconds = 3 * mod.refresh + 10,
+	};
+
+	(void)major;
+	(void)minor;
+	(void)server;
+	(void)client;
+	if (!mod.conn) {
+		mod.conn = xen_conn_open(&cfg);
+		if (!mod.conn) {
+			snmp_log(LOG_ERR, "xensnmp: cannot start the Xen access layer\n");
+			return SNMP_ERR_GENERR;
+		}
+		mod.notify_fd = xen_conn_notify_fd(mod.conn);
+		register_readfd(mod.notify_fd, on_notify, NULL);
+	}
+	start_timer();
+	return SNMP_ERR_NOERROR;
+}
+
+void init_xensnmp(void)
+{
+	size_t i;
+
+	register_app_config_handler("xensnmpMode", parse_mode_token, NULL,
+				    "auto|read-only|read-write");
+	register_app_config_handler("xensnmpRefresh", parse_refresh_token, NULL,
+				    "seconds");
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY,
+			       SNMP_CALLBACK_POST_READ_CONFIG, after_config,
+			       NULL);
+
+	xensnmp_register_host_scalars();
+	for (i = 0; i < N_TABLES; i++)
+		if (xensnmp_table_register(&mod.tables[i], table_defs[i]) < 0)
+			snmp_log(LOG_ERR, "xensnmp: cannot register %s\n",
+				 table_defs[i]->name);
+	mod.registered = true;
+}
+
+void deinit_xensnmp(void)
+{
+	size_t i;
+
+	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY,
+				 SNMP_CALLBACK_POST_READ_CONFIG, after_config,
+				 NULL, 1);
+	unregister_app_config_handler("xensnmpMode");
+	unregister_app_config_handler("xensnmpRefresh");
+	if (mod.alarm)
+		snmp_alarm_unregister(mod.alarm);
+	mod.alarm = 0;
+	if (mod.registered) {
+		for (i = 0; i < N_TABLES; i++)
+			xensnmp_table_unregister(&mod.tables[i]);
+		xensnmp_unregister_host_scalars();
+		mod.registered = false;
+	}
+	if (mod.notify_fd >= 0)
+		unregister_readfd(mod.notify_fd);
+	mod.notify_fd = -1;
+	if (mod.conn) {
+		xen_conn_process(mod.conn, log_sink, NULL);
+		xen_conn_close(mod.conn);
+	}
+	mod.conn = NULL;
+	xen_snapshot_unref(mod.snap);
+	mod.snap = NULL;
+}

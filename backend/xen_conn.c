@@ -1,0 +1,468 @@
+/* The connection object and its gathering thread (see xen_conn.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xen_conn.h"
+#include "xen_driver.h"
+#include "xen_merge.h"
+
+/*
+ * Priority order for merging: the first driver that knows a value wins.
+ * The hypervisor and xend drivers slot in ahead of xenstore.
+ */
+static const struct xen_driver_ops *const driver_table[] = {
+	&xen_xenstore_driver,
+};
+#define N_DRIVERS (sizeof(driver_table) / sizeof(driver_table[0]))
+
+struct driver_slot {
+	const struct xen_driver_ops *ops;
+	void *priv;			/* NULL while not open */
+	struct xen_snapshot *view;	/* its last good view */
+	char why[256];			/* why it is not open */
+	bool skipped;			/* not tried in this mode */
+	bool was_open;			/* for "lost" / "back" log lines */
+};
+
+struct xen_conn {
+	struct xen_conn_config cfg;
+	bool read_write;
+	struct xen_log_queue log;
+	struct driver_slot slots[N_DRIVERS];
+	pthread_t thread;
+	int wake[2];		/* caller -> thread */
+	int notify[2];		/* thread -> caller */
+
+	pthread_mutex_t lock;	/* guards everything below */
+	pthread_cond_t published;
+	bool stop, want_refresh, want_full;
+	struct xen_snapshot *current;
+	uint64_t generation;
+	struct xen_conn_status status;
+	bool refresh_failed;
+	struct timespec last_success_mono;
+	unsigned timer_ticks;
+};
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void poke(int fd)
+{
+	char c = 1;
+
+	/* a full pipe already carries a wake-up */
+	if (write(fd, &c, 1) < 0 && errno != EAGAIN)
+		return;
+}
+
+static void drain(int fd)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void describe_unavailable(struct xen_conn *conn)
+{
+	char *p = conn->status.unavailable;
+	size_t left = sizeof(conn->status.unavailable), i;
+	int n;
+
+	p[0] = '\0';
+	for (i = 0; i < N_DRIVERS; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (s->priv)
+			continue;
+		n = snprintf(p, left, "%s%s: %s", p == conn->status.unavailable
+			     ? "" : "; ", s->ops->name, s->why);
+		if (n < 0 || (size_t)n >= left)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	if (!conn->read_write && left > 1)
+		snprintf(p, left, "%scontrol: read-only mode",
+			 p == conn->status.unavailable ? "" : "; ");
+}
+
+static bool open_driver(struct xen_conn *conn, struct driver_slot *s)
+{
+	struct xen_driver_env env = {
+		.log = &conn->log,
+		.writable = conn->read_write,
+	};
+
+	if (s->skipped || s->priv)
+		return false;
+	s->priv = s->ops->open(&env, s->why, sizeof(s->why));
+	if (s->priv) {
+		if (s->was_open)
+			xen_log(&conn->log, XEN_LOG_NOTICE,
+				"%s: connection restored", s->ops->name);
+		s->was_open = true;
+		s->why[0] = '\0';
+		return true;
+	}
+	return false;
+}
+
+static void open_all(struct xen_conn *conn, bool first)
+{
+	size_t i;
+	bool root = geteuid() == 0;
+
+	for (i = 0; i < N_DRIVERS; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (first && s->ops->needs_privilege &&
+		    (!root || !conn->read_write)) {
+			s->skipped = true;
+			snprintf(s->why, sizeof(s->why), "%s",
+				 !root ? "needs root" : "read-only mode");
+			continue;
+		}
+		open_driver(conn, s);
+		if (first && !s->priv)
+			xen_log(&conn->log, XEN_LOG_WARNING,
+				"%s: unavailable: %s", s->ops->name, s->why);
+	}
+}
+
+static void lose_driver(struct xen_conn *conn, struct driver_slot *s,
+			const char *why)
+{
+	snprintf(s->why, sizeof(s->why), "%s", why);
+	xen_log(&conn->log, XEN_LOG_ERR,
+		"%s: connection lost (%s); serving the last snapshot, marked stale",
+		s->ops->name, why);
+	s->ops->close(s->priv);
+	s->priv = NULL;
+}
+
+static uint64_t total_requests(struct xen_conn *conn)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < N_DRIVERS; i++)
+		if (conn->slots[i].priv && conn->slots[i].ops->requests)
+			n += conn->slots[i].ops->requests(conn->slots[i].priv);
+	return n;
+}
+
+/* One gathering: every open driver, then the merge and the publication. */
+static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
+{
+	struct xen_snapshot *views[N_DRIVERS], *merged;
+	struct timespec t0, t1;
+	uint64_t req0 = total_requests(conn), req1 = 0;
+	bool failed = false;
+	unsigned open_mask = 0;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	xen_dirty_seal(dirty);
+	for (i = 0; i < N_DRIVERS; i++) {
+		struct driver_slot *s = &conn->slots[i];
+		struct xen_snapshot *view;
+		char why[256];
+
+		if (!s->priv)
+			continue;
+		view = xen_snapshot_new();
+		if (!view)
+			continue;
+		if (s->ops->gather(s->priv, s->view, dirty, view, why,
+				   sizeof(why)) < 0) {
+			xen_snapshot_unref(view);
+			req1 += s->ops->requests(s->priv);
+			lose_driver(conn, s, why);
+			failed = true;
+			continue;
+		}
+		xen_snapshot_sort(view);
+		xen_snapshot_unref(s->view);
+		s->view = view;
+		open_mask |= s->ops->source;
+	}
+	for (i = 0; i < N_DRIVERS; i++)
+		views[i] = conn->slots[i].view;
+	merged = xen_merge_views(views, N_DRIVERS);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	req1 += total_requests(conn);
+
+	pthread_mutex_lock(&conn->lock);
+	if (merged) {
+		clock_gettime(CLOCK_REALTIME, &merged->taken);
+		/* keep the time of the data, not of a failed attempt */
+		if (failed && conn->current)
+			merged->taken = conn->current->taken;
+		merged->generation = ++conn->generation;
+		xen_snapshot_unref(conn->current);
+		conn->current = merged;
+	}
+	conn->refresh_failed = failed || open_mask == 0;
+	if (!conn->refresh_failed) {
+		conn->last_success_mono = t1;
+		clock_gettime(CLOCK_REALTIME, &conn->status.last_success);
+	}
+	conn->status.drivers_open = open_mask;
+	conn->status.refreshes++;
+	conn->status.last_refresh_seconds = elapsed(&t0, &t1);
+	conn->status.last_refresh_requests = req1 - req0;
+	if (dirty->full) {
+		conn->status.last_full_refresh_seconds = elapsed(&t0, &t1);
+		conn->status.last_full_refresh_requests = req1 - req0;
+	}
+	describe_unavailable(conn);
+	pthread_cond_broadcast(&conn->published);
+	pthread_mutex_unlock(&conn->lock);
+	poke(conn->notify[1]);
+}
+
+static void *gather_thread(void *arg)
+{
+	struct xen_conn *conn = arg;
+	struct pollfd fds[1 + N_DRIVERS];
+	struct xen_dirty dirty;
+	size_t i;
+
+	open_all(conn, true);
+	xen_dirty_init(&dirty);
+	dirty.full = true;
+	refresh(conn, &dirty);
+	xen_dirty_free(&dirty);
+	poke(conn->notify[1]);	/* the open log lines */
+
+	for (;;) {
+		bool want, want_full, reopened = false;
+		size_t nfds = 1;
+		size_t owner[1 + N_DRIVERS];
+
+		fds[0].fd = conn->wake[0];
+		fds[0].events = POLLIN;
+		for (i = 0; i < N_DRIVERS; i++) {
+			struct driver_slot *s = &conn->slots[i];
+			int fd = s->priv && s->ops->event_fd
+					 ? s->ops->event_fd(s->priv) : -1;
+
+			if (fd < 0)
+				continue;
+			fds[nfds].fd = fd;
+			fds[nfds].events = POLLIN;
+			owner[nfds++] = i;
+		}
+		if (poll(fds, nfds, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			drain(conn->wake[0]);
+
+		pthread_mutex_lock(&conn->lock);
+		want = conn->want_refresh;
+		want_full = conn->want_full;
+		conn->want_refresh = conn->want_full = false;
+		if (conn->stop) {
+			pthread_mutex_unlock(&conn->lock);
+			break;
+		}
+		pthread_mutex_unlock(&conn->lock);
+
+		xen_dirty_init(&dirty);
+		for (i = 1; i < nfds; i++) {
+			struct driver_slot *s = &conn->slots[owner[i]];
+
+			if (!fds[i].revents || !s->priv)
+				continue;
+			if (s->ops->read_events(s->priv, s->view, &dirty) < 0)
+				lose_driver(conn, s, "watch connection failed");
+		}
+		if (want) {
+			for (i = 0; i < N_DRIVERS; i++)
+				reopened |= open_driver(conn, &conn->slots[i]);
+			dirty.relist = true;
+			if (conn->cfg.full_refresh_every &&
+			    ++conn->timer_ticks % conn->cfg.full_refresh_every == 0)
+				want_full = true;
+			dirty.full |= want_full || reopened;
+		}
+		if (xen_dirty_any(&dirty))
+			refresh(conn, &dirty);
+		xen_dirty_free(&dirty);
+	}
+	for (i = 0; i < N_DRIVERS; i++) {
+		if (conn->slots[i].priv)
+			conn->slots[i].ops->close(conn->slots[i].priv);
+		conn->slots[i].priv = NULL;
+	}
+	return NULL;
+}
+
+static int make_pipe(int fds[2])
+{
+	if (pipe(fds) < 0)
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	}
+	return 0;
+}
+
+struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
+{
+	struct xen_conn *conn = calloc(1, sizeof(*conn));
+	size_t i;
+
+	if (!conn)
+		return NULL;
+	conn->cfg = *cfg;
+	if (!conn->cfg.full_refresh_every)
+		conn->cfg.full_refresh_every = 12;
+	conn->read_write = cfg->mode == XEN_MODE_READ_WRITE ||
+			   (cfg->mode == XEN_MODE_AUTO && geteuid() == 0);
+	conn->status.read_write = conn->read_write;
+	xen_log_queue_init(&conn->log);
+	pthread_mutex_init(&conn->lock, NULL);
+	pthread_cond_init(&conn->published, NULL);
+	for (i = 0; i < N_DRIVERS; i++)
+		conn->slots[i].ops = driver_table[i];
+	if (make_pipe(conn->wake) < 0) {
+		free(conn);
+		return NULL;
+	}
+	if (make_pipe(conn->notify) < 0) {
+		close(conn->wake[0]);
+		close(conn->wake[1]);
+		free(conn);
+		return NULL;
+	}
+	xen_log(&conn->log, XEN_LOG_NOTICE, "xen: opening in %s mode",
+		conn->read_write ? "read-write" : "read-only");
+	if (pthread_create(&conn->thread, NULL, gather_thread, conn) != 0) {
+		xen_conn_close(conn);	/* no thread: close cleans up */
+		return NULL;
+	}
+	return conn;
+}
+
+/* A request to a hung xenstored never returns: wait a bounded time. */
+static int join_bounded(struct xen_conn *conn)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 3;
+	return pthread_timedjoin_np(conn->thread, NULL, &deadline) == 0 ? 0 : -1;
+}
+
+void xen_conn_close(struct xen_conn *conn)
+{
+	size_t i;
+
+	if (!conn)
+		return;
+	if (conn->thread) {
+		pthread_mutex_lock(&conn->lock);
+		conn->stop = true;
+		pthread_mutex_unlock(&conn->lock);
+		poke(conn->wake[1]);
+		if (join_bounded(conn) < 0) {
+			/* stuck in a request to a hung source: leave it be */
+			xen_log(&conn->log, XEN_LOG_ERR,
+				"xen: gathering thread did not stop; abandoned");
+			return;
+		}
+	}
+	for (i = 0; i < N_DRIVERS; i++)
+		xen_snapshot_unref(conn->slots[i].view);
+	xen_snapshot_unref(conn->current);
+	close(conn->wake[0]);
+	close(conn->wake[1]);
+	close(conn->notify[0]);
+	close(conn->notify[1]);
+	xen_log_queue_destroy(&conn->log);
+	pthread_cond_destroy(&conn->published);
+	pthread_mutex_destroy(&conn->lock);
+	free(conn);
+}
+
+int xen_conn_notify_fd(const struct xen_conn *conn)
+{
+	return conn->notify[0];
+}
+
+void xen_conn_process(struct xen_conn *conn, xen_log_sink sink, void *opaque)
+{
+	drain(conn->notify[0]);
+	xen_log_drain(&conn->log, sink, opaque);
+}
+
+struct xen_snapshot *xen_conn_snapshot(struct xen_conn *conn)
+{
+	struct xen_snapshot *snap;
+
+	pthread_mutex_lock(&conn->lock);
+	snap = xen_snapshot_ref(conn->current);
+	pthread_mutex_unlock(&conn->lock);
+	return snap;
+}
+
+void xen_conn_request_refresh(struct xen_conn *conn, bool full)
+{
+	pthread_mutex_lock(&conn->lock);
+	conn->want_refresh = true;
+	conn->want_full |= full;
+	pthread_mutex_unlock(&conn->lock);
+	poke(conn->wake[1]);
+}
+
+bool xen_conn_wait(struct xen_conn *conn, uint64_t generation, int timeout_ms)
+{
+	struct timespec deadline;
+	bool newer;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&conn->lock);
+	while (conn->generation <= generation &&
+	       pthread_cond_timedwait(&conn->published, &conn->lock,
+				      &deadline) == 0)
+		;
+	newer = conn->generation > generation;
+	pthread_mutex_unlock(&conn->lock);
+	return newer;
+}
+
+void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&conn->lock);
+	*st = conn->status;
+	st->stale = conn->refresh_failed;
+	/* a gathering stuck on a hung xenstored also makes the data stale */
+	if (conn->cfg.stale_after_seconds && conn->generation > 0 &&
+	    elapsed(&conn->last_success_mono, &now) >
+		    conn->cfg.stale_after_seconds)
+		st->stale = true;
+	pthread_mutex_unlock(&conn->lock);
+}

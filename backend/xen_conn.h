@@ -1,0 +1,70 @@
+/*
+ * The connection to a Xen host, after libvir's virConnect: opened in a
+ * mode, it holds the table of drivers and publishes immutable snapshots.
+ *
+ * All Xen I/O happens on the connection's own gathering thread, so a
+ * caller never waits on Xen: it takes the latest snapshot, asks for a
+ * refresh, and polls xen_conn_notify_fd() to learn that a new snapshot
+ * (or a log line) is ready.
+ */
+#ifndef XEN_CONN_H
+#define XEN_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "xen_log.h"
+#include "xen_snapshot.h"
+
+enum xen_mode {
+	XEN_MODE_AUTO,		/* read-write as root, read-only otherwise */
+	XEN_MODE_READ_ONLY,	/* reads only: no hypercalls, no writes */
+	XEN_MODE_READ_WRITE,
+};
+
+struct xen_conn_config {
+	enum xen_mode mode;
+	/* a timer refresh re-reads every domain every Nth time (0: 12) */
+	unsigned full_refresh_every;
+	/* a snapshot older than this is reported stale (0: never) */
+	unsigned stale_after_seconds;
+};
+
+struct xen_conn_status {
+	bool read_write;		/* effective mode */
+	unsigned drivers_open;		/* XEN_SRC_* */
+	bool stale;
+	struct timespec last_success;	/* wall clock of the last good refresh */
+	char unavailable[512];		/* what cannot be read or done, and why */
+	uint64_t refreshes;		/* gatherings completed */
+	double last_refresh_seconds;
+	uint64_t last_refresh_requests;	/* requests to Xen in the last one */
+	double last_full_refresh_seconds;
+	uint64_t last_full_refresh_requests;
+};
+
+struct xen_conn;
+
+/* Starts the gathering thread; never blocks on Xen. NULL on ENOMEM. */
+struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg);
+void xen_conn_close(struct xen_conn *conn);
+
+/* Readable when a snapshot was published or log lines wait. */
+int xen_conn_notify_fd(const struct xen_conn *conn);
+/* Clears the notification and hands queued log lines to sink. */
+void xen_conn_process(struct xen_conn *conn, xen_log_sink sink, void *opaque);
+
+/* The latest snapshot (a new reference), or NULL before the first. */
+struct xen_snapshot *xen_conn_snapshot(struct xen_conn *conn);
+
+/* Asks for a refresh (full: re-read every domain); returns at once. */
+void xen_conn_request_refresh(struct xen_conn *conn, bool full);
+
+/* Blocks until a snapshot newer than generation is published or
+ * timeout_ms passes; for tools and tests, never for the agent. */
+bool xen_conn_wait(struct xen_conn *conn, uint64_t generation, int timeout_ms);
+
+void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st);
+
+#endif

@@ -1,0 +1,63 @@
+/* The set of things that changed between two gatherings. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xen_driver.h"
+
+void xen_dirty_init(struct xen_dirty *dirty)
+{
+	memset(dirty, 0, sizeof(*dirty));
+}
+
+void xen_dirty_free(struct xen_dirty *dirty)
+{
+	free(dirty->domids);
+	xen_dirty_init(dirty);
+}
+
+void xen_dirty_add(struct xen_dirty *dirty, uint32_t domid)
+{
+	if (dirty->n_domids == dirty->cap_domids) {
+		size_t cap = dirty->cap_domids ? 2 * dirty->cap_domids : 16;
+		uint32_t *grown = realloc(dirty->domids, cap * sizeof(*grown));
+
+		if (!grown) {
+			dirty->full = true;	/* cannot track: re-read all */
+			return;
+		}
+		dirty->domids = grown;
+		dirty->cap_domids = cap;
+	}
+	dirty->domids[dirty->n_domids++] = domid;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void xen_dirty_seal(struct xen_dirty *dirty)
+{
+	size_t i, out = 0;
+
+	qsort(dirty->domids, dirty->n_domids, sizeof(uint32_t), cmp_u32);
+	for (i = 0; i < dirty->n_domids; i++)
+		if (out == 0 || dirty->domids[out - 1] != dirty->domids[i])
+			dirty->domids[out++] = dirty->domids[i];
+	dirty->n_domids = out;
+}
+
+bool xen_dirty_has(const struct xen_dirty *dirty, uint32_t domid)
+{
+	return dirty->full ||
+	       (dirty->n_domids &&
+		bsearch(&domid, dirty->domids, dirty->n_domids,
+			sizeof(uint32_t), cmp_u32));
+}
+
+bool xen_dirty_any(const struct xen_dirty *dirty)
+{
+	return dirty->full || dirty->relist || dirty->n_domids > 0;
+}

@@ -1,0 +1,191 @@
+/* Reference-counted snapshots and domains (see xen_snapshot.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xen_snapshot.h"
+
+static int ref_get(int *refcnt)
+{
+	return __atomic_add_fetch(refcnt, 1, __ATOMIC_RELAXED);
+}
+
+static int ref_put(int *refcnt)
+{
+	return __atomic_sub_fetch(refcnt, 1, __ATOMIC_ACQ_REL);
+}
+
+int xen_bytes_set(struct xen_bytes *b, const void *data, size_t len)
+{
+	char *copy = malloc(len + 1);
+
+	if (!copy)
+		return -1;
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	free(b->data);
+	b->data = copy;
+	b->len = len;
+	return 0;
+}
+
+void xen_bytes_clear(struct xen_bytes *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+}
+
+bool xen_bytes_known(const struct xen_bytes *b)
+{
+	return b->data != NULL;
+}
+
+struct xen_domain *xen_domain_new(uint32_t domid)
+{
+	struct xen_domain *dom = calloc(1, sizeof(*dom));
+
+	if (!dom)
+		return NULL;
+	dom->refcnt = 1;
+	dom->domid = domid;
+	return dom;
+}
+
+struct xen_domain *xen_domain_ref(struct xen_domain *dom)
+{
+	if (dom)
+		ref_get(&dom->refcnt);
+	return dom;
+}
+
+static void domain_free(struct xen_domain *dom)
+{
+	size_t i;
+
+	xen_bytes_clear(&dom->name);
+	xen_bytes_clear(&dom->os_type);
+	free(dom->vm_path);
+	for (i = 0; i < dom->n_vifs; i++) {
+		struct xen_vif *vif = &dom->vifs[i];
+
+		xen_bytes_clear(&vif->mac);
+		xen_bytes_clear(&vif->bridge);
+		xen_bytes_clear(&vif->ifname);
+		xen_bytes_clear(&vif->script);
+	}
+	for (i = 0; i < dom->n_vbds; i++) {
+		struct xen_vbd *vbd = &dom->vbds[i];
+
+		xen_bytes_clear(&vbd->dev);
+		xen_bytes_clear(&vbd->params);
+		xen_bytes_clear(&vbd->mode);
+		xen_bytes_clear(&vbd->device_type);
+		xen_bytes_clear(&vbd->backend_type);
+	}
+	free(dom->vcpus);
+	free(dom->vifs);
+	free(dom->vbds);
+	free(dom);
+}
+
+void xen_domain_unref(struct xen_domain *dom)
+{
+	if (dom && ref_put(&dom->refcnt) == 0)
+		domain_free(dom);
+}
+
+struct xen_snapshot *xen_snapshot_new(void)
+{
+	struct xen_snapshot *snap = calloc(1, sizeof(*snap));
+
+	if (snap)
+		snap->refcnt = 1;
+	return snap;
+}
+
+struct xen_snapshot *xen_snapshot_ref(struct xen_snapshot *snap)
+{
+	if (snap)
+		ref_get(&snap->refcnt);
+	return snap;
+}
+
+void xen_snapshot_unref(struct xen_snapshot *snap)
+{
+	size_t i;
+
+	if (!snap || ref_put(&snap->refcnt) != 0)
+		return;
+	for (i = 0; i < snap->n_domains; i++)
+		xen_domain_unref(snap->domains[i]);
+	free(snap->domains);
+	xen_bytes_clear(&snap->host.xen_version);
+	xen_bytes_clear(&snap->host.name);
+	free(snap);
+}
+
+int xen_snapshot_add_domain(struct xen_snapshot *snap, struct xen_domain *dom)
+{
+	if (snap->n_domains == snap->cap_domains) {
+		size_t cap = snap->cap_domains ? 2 * snap->cap_domains : 16;
+		struct xen_domain **grown;
+
+		grown = realloc(snap->domains, cap * sizeof(*grown));
+		if (!grown)
+			return -1;
+		snap->domains = grown;
+		snap->cap_domains = cap;
+	}
+	snap->domains[snap->n_domains++] = dom;
+	return 0;
+}
+
+static int cmp_domain(const void *a, const void *b)
+{
+	const struct xen_domain *da = *(struct xen_domain *const *)a;
+	const struct xen_domain *db = *(struct xen_domain *const *)b;
+
+	return (da->domid > db->domid) - (da->domid < db->domid);
+}
+
+void xen_snapshot_sort(struct xen_snapshot *snap)
+{
+	size_t i, out = 0;
+
+	if (snap->n_domains < 2)
+		return;
+	qsort(snap->domains, snap->n_domains, sizeof(*snap->domains),
+	      cmp_domain);
+	/* drop duplicates: the first one of a domid wins */
+	for (i = 0; i < snap->n_domains; i++) {
+		if (out > 0 &&
+		    snap->domains[out - 1]->domid == snap->domains[i]->domid) {
+			xen_domain_unref(snap->domains[i]);
+			continue;
+		}
+		snap->domains[out++] = snap->domains[i];
+	}
+	snap->n_domains = out;
+}
+
+const struct xen_domain *xen_snapshot_find(const struct xen_snapshot *snap,
+					   uint32_t domid)
+{
+	size_t lo = 0, hi;
+
+	if (!snap)
+		return NULL;
+	hi = snap->n_domains;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t id = snap->domains[mid]->domid;
+
+		if (id == domid)
+			return snap->domains[mid];
+		if (id < domid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
