@@ -145,7 +145,7 @@ static int after_config(int major, int minor, void *server, void *client)
 {
 	struct xen_conn_config cfg = {
 		.mode = mod.mode,
-		.stale_after_seconds = 3 * mod.refresh + 10,
+		.stale_after_seconds = 3 * mod.refresh + 2,
 	};
 
 	(void)major;

@@ -1,0 +1,159 @@
+# Shared by the integration tests: a temporary directory with a real
+# snmpd master (loopback UDP, AgentX on a unix socket), the simulated Xen
+# host and the agent, and checks through the real net-snmp tools.
+set -euo pipefail
+
+: "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
+SNMPD=${SNMPD:-/usr/sbin/snmpd}
+SIM=$top_builddir/tests/sim/xensimd
+AGENT=$top_builddir/agent/xensnmpd
+PLUGIN=$top_builddir/agent/.libs/xensnmp.so
+XENSNAP=$top_builddir/tests/tools/xensnap
+
+T=$(mktemp -d /tmp/xensnmp-test.XXXXXX)
+export SNMP_PERSISTENT_DIR=$T/persist
+export XENSTORED_PATH=$T/xenstored.sock
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top_srcdir/tests/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+mkdir -p "$SNMP_PERSISTENT_DIR"
+PORT=$((20000 + RANDOM % 30000))
+AGENT_ADDR=udp:127.0.0.1:$PORT
+MIBOPTS=(-M "$top_srcdir/mib:$top_srcdir/mib/ietf" -m XEN-DOMAIN-MIB)
+SNMPOPTS=(-v2c -c public -t 3 -r 1 "${MIBOPTS[@]}")
+NAME=$(basename "$0" .sh)
+passes=0
+fails=0
+
+log() { printf '%s: %s\n' "$NAME" "$*"; }
+
+pass() { passes=$((passes + 1)); log "ok - $*"; }
+fail() { fails=$((fails + 1)); log "FAIL - $*"; }
+
+# check DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: expected [$2], got [$3]"; fi
+}
+
+# check_match DESCRIPTION REGEX ACTUAL
+check_match() {
+	if [[ $3 =~ $2 ]]; then pass "$1"; else fail "$1: [$3] does not match /$2/"; fi
+}
+
+wait_for() {	# wait_for SECONDS COMMAND...: polls every 0.1 s
+	local deadline=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+wait_pid_gone() {
+	local pid=$1 i
+	for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	return 1
+}
+
+sanitizer_clean() {	# sanitizer_clean FILE: no sanitizer report in it
+	! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$1"
+}
+
+start_sim() {	# start_sim [ARGS...]
+	rm -f "$T/sim.pid"
+	"$SIM" --xenstore "$XENSTORED_PATH" --control "$T/sim.ctl" --pidfile "$T/sim.pid" "$@" \
+		>>"$T/sim.log" 2>&1 &
+	wait_for 30 test -s "$T/sim.pid" || { log "simulator did not start"; cat "$T/sim.log"; exit 1; }
+	SIM_PID=$(cat "$T/sim.pid")
+}
+
+sim() { "$SIM" ctl "$T/sim.ctl" "$@"; }
+
+stop_sim() {
+	[ -n "${SIM_PID:-}" ] || return 0
+	kill -TERM "$SIM_PID" 2>/dev/null || true
+	wait_pid_gone "$SIM_PID" || kill -KILL "$SIM_PID" 2>/dev/null || true
+	SIM_PID=
+}
+
+write_snmpd_conf() {	# extra lines on stdin are appended
+	{
+		echo "master agentx"
+		echo "agentXSocket unix:$T/agentx.sock"
+		echo "agentaddress $AGENT_ADDR"
+		echo "rocommunity public 127.0.0.1"
+		echo "rwcommunity private 127.0.0.1"
+		echo "agentXTimeout 5"
+		cat
+	} >"$T/snmpd.conf"
+}
+
+start_snmpd() {	# start_snmpd [ENV=VALUE...]: uses $T/snmpd.conf
+	rm -f "$T/snmpd.pid"
+	env "$@" "$SNMPD" -f -C -c "$T/snmpd.conf" -Lf "$T/snmpd.log" -p "$T/snmpd.pid" \
+		-M "$top_srcdir/mib:$top_srcdir/mib/ietf" -m XEN-DOMAIN-MIB \
+		>>"$T/snmpd.stderr" 2>&1 &
+	SNMPD_PID=$!
+	wait_for 15 snmpget -v2c -c public -t 1 -r 0 -On "$AGENT_ADDR" .1.3.6.1.2.1.1.3.0 ||
+		{ log "snmpd did not answer"; cat "$T/snmpd.log" "$T/snmpd.stderr"; exit 1; }
+}
+
+stop_snmpd() {
+	[ -n "${SNMPD_PID:-}" ] || return 0
+	kill -TERM "$SNMPD_PID" 2>/dev/null || true
+	wait_pid_gone "$SNMPD_PID" || kill -KILL "$SNMPD_PID" 2>/dev/null || true
+	SNMPD_PID=
+}
+
+start_agent() {	# start_agent [AGENT OPTIONS...]
+	rm -f "$T/agent.pid"
+	"$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -p "$T/agent.pid" \
+		--refresh 1 "$@" >>"$T/agent.stderr" 2>&1 &
+	AGENT_PID=$!
+	wait_for 20 agent_serves || { log "agent did not serve"; tail -20 "$T/agent.log" "$T/agent.stderr"; exit 1; }
+}
+
+agent_serves() {
+	snmpget "${SNMPOPTS[@]}" -Oqv "$AGENT_ADDR" XEN-DOMAIN-MIB::xenHostDomainCount.0 |
+		grep -qE '^[0-9]+$'
+}
+
+stop_agent() {	# stops the agent; fails the test if it did not exit cleanly
+	local rc=0
+	[ -n "${AGENT_PID:-}" ] || return 0
+	kill -TERM "$AGENT_PID" 2>/dev/null || true
+	wait "$AGENT_PID" || rc=$?
+	AGENT_PID=
+	check_eq "agent exits 0 on SIGTERM" 0 "$rc"
+	if sanitizer_clean "$T/agent.stderr"; then
+		pass "agent: no sanitizer or leak report"
+	else
+		fail "agent: sanitizer report"; cat "$T/agent.stderr"
+	fi
+}
+
+get() {	# get OBJECT: value only
+	snmpget "${SNMPOPTS[@]}" -Oqv "$AGENT_ADDR" "XEN-DOMAIN-MIB::$1" 2>&1
+}
+
+walk() {	# walk OBJECT [OPTIONS]: "name.index = value" lines
+	local obj=$1; shift
+	snmpwalk "${SNMPOPTS[@]}" -Oq "$@" "$AGENT_ADDR" "XEN-DOMAIN-MIB::$obj" 2>&1
+}
+
+cleanup() {
+	local rc=$?
+	[ -n "${AGENT_PID:-}" ] && kill -KILL "$AGENT_PID" 2>/dev/null
+	stop_snmpd
+	stop_sim
+	if [ "$rc" -ne 0 ] || [ "$fails" -ne 0 ]; then
+		log "logs kept in $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+
+finish() {
+	echo "$NAME: $passes passed, $fails failed"
+	[ "$fails" -eq 0 ]
+}

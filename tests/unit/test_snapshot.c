@@ -1,0 +1,171 @@
+/* Unit tests: snapshots, the dirty set and the merge of driver views. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "xen_driver.h"
+#include "xen_merge.h"
+#include "xen_snapshot.h"
+
+static struct xen_domain *named(uint32_t domid, const char *name)
+{
+	struct xen_domain *dom = xen_domain_new(domid);
+
+	assert_non_null(dom);
+	if (name)
+		xen_bytes_set(&dom->name, name, strlen(name));
+	return dom;
+}
+
+static void test_sort_find_dedupe(void **state)
+{
+	struct xen_snapshot *snap = xen_snapshot_new();
+	uint32_t ids[] = { 40, 3, 0, 3, 17, 1000 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		assert_int_equal(xen_snapshot_add_domain(snap, named(ids[i], "x")), 0);
+	xen_snapshot_sort(snap);
+	assert_int_equal(snap->n_domains, 5);
+	for (i = 1; i < snap->n_domains; i++)
+		assert_true(snap->domains[i - 1]->domid < snap->domains[i]->domid);
+	assert_non_null(xen_snapshot_find(snap, 0));
+	assert_non_null(xen_snapshot_find(snap, 1000));
+	assert_null(xen_snapshot_find(snap, 4));
+	assert_null(xen_snapshot_find(NULL, 4));
+	xen_snapshot_unref(snap);
+}
+
+static void test_many_domains(void **state)
+{
+	struct xen_snapshot *snap = xen_snapshot_new();
+	uint32_t id;
+
+	(void)state;
+	for (id = 10000; id > 0; id--)
+		assert_int_equal(xen_snapshot_add_domain(snap, xen_domain_new(id)), 0);
+	xen_snapshot_sort(snap);
+	assert_int_equal(snap->n_domains, 10000);
+	assert_int_equal(xen_snapshot_find(snap, 5000)->domid, 5000);
+	xen_snapshot_unref(snap);
+}
+
+static void test_refcounts_share_domains(void **state)
+{
+	struct xen_snapshot *a = xen_snapshot_new(), *b = xen_snapshot_new();
+	struct xen_domain *dom = named(5, "web");
+
+	(void)state;
+	xen_snapshot_add_domain(a, dom);
+	xen_snapshot_add_domain(b, xen_domain_ref(dom));
+	assert_int_equal(dom->refcnt, 2);
+	xen_snapshot_unref(a);
+	/* still alive through b */
+	assert_string_equal(b->domains[0]->name.data, "web");
+	assert_int_equal(dom->refcnt, 1);
+	xen_snapshot_unref(b);
+}
+
+static void test_dirty_set(void **state)
+{
+	struct xen_dirty d;
+	uint32_t i;
+
+	(void)state;
+	xen_dirty_init(&d);
+	assert_false(xen_dirty_any(&d));
+	for (i = 0; i < 100; i++)
+		xen_dirty_add(&d, (i * 37) % 50);
+	xen_dirty_seal(&d);
+	assert_int_equal(d.n_domids, 50);
+	assert_true(xen_dirty_any(&d));
+	assert_true(xen_dirty_has(&d, 49));
+	assert_false(xen_dirty_has(&d, 50));
+	d.full = true;
+	assert_true(xen_dirty_has(&d, 50));
+	xen_dirty_free(&d);
+}
+
+static void test_merge_priority_and_sources(void **state)
+{
+	struct xen_snapshot *hv = xen_snapshot_new(), *xs = xen_snapshot_new();
+	struct xen_snapshot *views[3], *m;
+	struct xen_domain *h = xen_domain_new(1), *s = named(1, "web");
+	struct xen_domain *only = named(2, "db");
+	const struct xen_domain *d;
+
+	(void)state;
+	h->sources = XEN_SRC_HYPERVISOR;
+	h->known = XEN_DOM_HAVE_MEM_MAX | XEN_DOM_HAVE_STATE;
+	h->mem_max_kib = 2048;
+	h->state = XEN_RUN_PAUSED;
+	s->sources = XEN_SRC_XENSTORE;
+	s->known = XEN_DOM_HAVE_MEM_MAX | XEN_DOM_HAVE_MEM_TARGET;
+	s->mem_max_kib = 1024;
+	s->mem_target_kib = 512;
+	s->n_vifs = 1;
+	s->vifs = calloc(1, sizeof(*s->vifs));
+	xen_bytes_set(&s->vifs[0].mac, "00:16:3e:00:00:01", 17);
+	only->sources = XEN_SRC_XENSTORE;
+	xen_snapshot_add_domain(hv, h);
+	xen_snapshot_add_domain(xs, s);
+	xen_snapshot_add_domain(xs, only);
+	hv->sources = XEN_SRC_HYPERVISOR;
+	xs->sources = XEN_SRC_XENSTORE;
+	xen_bytes_set(&xs->host.name, "host1", 5);
+	xs->host.known = XEN_HOST_HAVE_NAME;
+
+	views[0] = hv;
+	views[1] = NULL;	/* a closed driver */
+	views[2] = xs;
+	m = xen_merge_views(views, 3);
+	assert_non_null(m);
+	assert_int_equal(m->n_domains, 2);
+	assert_int_equal(m->sources, XEN_SRC_HYPERVISOR | XEN_SRC_XENSTORE);
+	assert_string_equal(m->host.name.data, "host1");
+
+	d = xen_snapshot_find(m, 1);
+	assert_int_equal(d->sources, XEN_SRC_HYPERVISOR | XEN_SRC_XENSTORE);
+	assert_int_equal(d->mem_max_kib, 2048);	/* hypervisor wins */
+	assert_int_equal(d->mem_target_kib, 512);	/* only xenstore knows */
+	assert_int_equal(d->state, XEN_RUN_PAUSED);
+	assert_string_equal(d->name.data, "web");
+	assert_int_equal(d->n_vifs, 1);
+	assert_string_equal(d->vifs[0].mac.data, "00:16:3e:00:00:01");
+
+	/* a domain only one view has is shared, not copied */
+	assert_ptr_equal(xen_snapshot_find(m, 2), only);
+	xen_snapshot_unref(hv);
+	xen_snapshot_unref(xs);
+	assert_string_equal(xen_snapshot_find(m, 2)->name.data, "db");
+	xen_snapshot_unref(m);
+}
+
+static void test_merge_nothing(void **state)
+{
+	struct xen_snapshot *views[1] = { NULL }, *m;
+
+	(void)state;
+	m = xen_merge_views(views, 1);
+	assert_non_null(m);
+	assert_int_equal(m->n_domains, 0);
+	xen_snapshot_unref(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sort_find_dedupe),
+		cmocka_unit_test(test_many_domains),
+		cmocka_unit_test(test_refcounts_share_domains),
+		cmocka_unit_test(test_dirty_set),
+		cmocka_unit_test(test_merge_priority_and_sources),
+		cmocka_unit_test(test_merge_nothing),
+	};
+
+	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
+}
