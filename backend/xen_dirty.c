@@ -42,6 +42,8 @@ void xen_dirty_seal(struct xen_dirty *dirty)
 {
 	size_t i, out = 0;
 
+	if (dirty->n_domids == 0)
+		return;
 	qsort(dirty->domids, dirty->n_domids, sizeof(uint32_t), cmp_u32);
 	for (i = 0; i < dirty->n_domids; i++)
 		if (out == 0 || dirty->domids[out - 1] != dirty->domids[i])

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Installs what xensnmp needs to build, test and run its demo on Debian 12.
+set -e
+PKGS="build-essential autoconf automake libtool pkg-config
+      libsnmp-dev snmp snmpd libxen-dev xenstore-utils
+      libcurl4-openssl-dev libxml2-dev libcmocka-dev
+      smitools socat procps"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi

@@ -1,0 +1,326 @@
+#!/bin/bash
+# Checks that mib/XEN-DOMAIN-MIB.txt and agent/xensnmp_oids.h agree:
+# every host scalar and every table column resolves, by name, to the OID
+# the header implies; every enumeration has the header's values; the MIB
+# defines no object the header does not know; and smilint finds nothing.
+#
+# Standalone: starts no process besides the net-snmp and libsmi tools.
+set -uo pipefail
+
+: "${top_srcdir:?run through make check}"
+NAME=test_mib_oids
+HEADER=$top_srcdir/agent/xensnmp_oids.h
+MIBDIR=$top_srcdir/mib
+MIB=$MIBDIR/XEN-DOMAIN-MIB.txt
+passes=0
+fails=0
+
+log() { printf '%s: %s\n' "$NAME" "$*"; }
+pass() { passes=$((passes + 1)); log "ok - $*"; }
+fail() { fails=$((fails + 1)); log "FAIL - $*"; }
+
+if ! command -v snmptranslate >/dev/null 2>&1; then
+	log "SKIP - snmptranslate not found (package snmp)"
+	exit 77
+fi
+
+T=$(mktemp -d /tmp/xensnmp-mibtest.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+# keep the tools away from the user's and the system's configuration
+mkdir -p "$T/persist/cert_indexes" "$T/conf"
+export SNMP_PERSISTENT_DIR=$T/persist SNMPCONFPATH=$T/conf
+unset MIBS MIBDIRS
+
+translate() { snmptranslate -M "$MIBDIR:$MIBDIR/ietf" -m XEN-DOMAIN-MIB "$@"; }
+
+# --- the header: #define lists and enum constants ---------------------
+# Prints "D NAME tok,tok,..." for each #define and "E tag NAME value" for
+# each enum constant.
+parse_header() {
+	awk '
+	/^#define[ \t]+[A-Z_0-9]+[ \t]+[A-Z_0-9]/ {
+		line = $0; sub(/\/\*.*/, "", line)
+		name = $2; sub(/^#define[ \t]+[A-Z_0-9]+[ \t]+/, "", line)
+		gsub(/[ \t]/, "", line)
+		if (line ~ /^[A-Z_0-9]+(,[A-Z_0-9]+)*$/)
+			print "D", name, line
+		next
+	}
+	/^enum[ \t]+[a-z_0-9]+[ \t]*\{/ { tag = $2; next }
+	tag != "" && /^\};/ { tag = ""; next }
+	tag != "" && /^[ \t]*[A-Z_0-9]+[ \t]*=[ \t]*-?[0-9]+/ {
+		line = $0; sub(/\/\*.*/, "", line); gsub(/[ \t,]/, "", line)
+		split(line, kv, "=")
+		print "E", tag, kv[1], kv[2]
+	}' "$HEADER"
+}
+parse_header >"$T/header"
+
+declare -A DEF CONST ENUMOF
+while read -r kind a b c; do
+	case $kind in
+	D) DEF[$a]=$b ;;
+	E) CONST[$b]=$c; ENUMOF[$b]=$a ;;
+	esac
+done <"$T/header"
+
+# expand MACRO: numeric OID, dot separated; macros and enum constants
+# are resolved recursively
+expand() {
+	local out="" tok v IFS=,
+	for tok in $1; do
+		if [[ $tok =~ ^[0-9]+$ ]]; then
+			v=$tok
+		elif [ -n "${DEF[$tok]+x}" ]; then
+			v=$(expand "${DEF[$tok]}") || return 1
+		elif [ -n "${CONST[$tok]+x}" ]; then
+			v=${CONST[$tok]}
+		else
+			echo "unknown symbol $tok" >&2
+			return 1
+		fi
+		out=${out:+$out.}$v
+	done
+	printf '.%s\n' "${out#.}"
+}
+
+if [ ${#DEF[@]} -gt 0 ] && [ ${#CONST[@]} -gt 0 ]; then
+	pass "parsed $HEADER (${#DEF[@]} defines, ${#CONST[@]} enum constants)"
+else
+	fail "could not parse $HEADER"
+fi
+
+# --- the MIB loads by name, without complaint --------------------------
+out=$(translate -Tp XEN-DOMAIN-MIB::xenDomainMIB 2>&1 >/dev/null)
+if [ -z "$out" ] && translate -Tp XEN-DOMAIN-MIB::xenDomainMIB >/dev/null 2>&1; then
+	pass "XEN-DOMAIN-MIB loads by name"
+else
+	fail "XEN-DOMAIN-MIB does not load cleanly: $out"
+fi
+
+# --- objects: MIB name, base OID macro, header constant ----------------
+# Host scalars sit directly under xenHost; columns under <table>.1.
+OBJECTS="
+scalar XENSNMP_HOST_OID XENHOST_XEN_VERSION xenHostXenVersion
+scalar XENSNMP_HOST_OID XENHOST_NAME xenHostName
+scalar XENSNMP_HOST_OID XENHOST_CPUS xenHostCpus
+scalar XENSNMP_HOST_OID XENHOST_CPU_MHZ xenHostCpuMHz
+scalar XENSNMP_HOST_OID XENHOST_TOTAL_MEMORY xenHostTotalMemory
+scalar XENSNMP_HOST_OID XENHOST_FREE_MEMORY xenHostFreeMemory
+scalar XENSNMP_HOST_OID XENHOST_DOMAIN_COUNT xenHostDomainCount
+scalar XENSNMP_HOST_OID XENHOST_ACCESS_MODE xenHostAccessMode
+scalar XENSNMP_HOST_OID XENHOST_DRIVERS xenHostDrivers
+scalar XENSNMP_HOST_OID XENHOST_LAST_REFRESH xenHostLastRefresh
+scalar XENSNMP_HOST_OID XENHOST_SNAPSHOT_STATE xenHostSnapshotState
+scalar XENSNMP_HOST_OID XENHOST_REFRESH_INTERVAL xenHostRefreshInterval
+scalar XENSNMP_HOST_OID XENHOST_UNAVAILABLE xenHostUnavailable
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_INDEX xenDomainIndex
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_ID xenDomainId
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_NAME xenDomainName
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_UUID xenDomainUUID
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_STATE xenDomainState
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_SHUTDOWN_REASON xenDomainShutdownReason
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_OS_TYPE xenDomainOsType
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_CURRENT xenDomainMemCurrent
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_TARGET xenDomainMemTarget
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_MAX xenDomainMemMax
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_VCPUS_ONLINE xenDomainVcpusOnline
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_VCPUS_MAX xenDomainVcpusMax
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_CPU_TIME xenDomainCpuTime
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_UPTIME xenDomainUptime
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_START_TIME xenDomainStartTime
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_DATA_SOURCES xenDomainDataSources
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_ACTION xenDomainAction
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_SET_MEM_TARGET xenDomainSetMemTarget
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_SET_VCPUS xenDomainSetVcpus
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_LAST_ACTION_RESULT xenDomainLastActionResult
+column XENSNMP_VCPU_TABLE_OID XENVCPU_INDEX xenVcpuIndex
+column XENSNMP_VCPU_TABLE_OID XENVCPU_AVAILABILITY xenVcpuAvailability
+column XENSNMP_VCPU_TABLE_OID XENVCPU_STATE xenVcpuState
+column XENSNMP_VCPU_TABLE_OID XENVCPU_CPU_TIME xenVcpuCpuTime
+column XENSNMP_VCPU_TABLE_OID XENVCPU_PHYS_CPU xenVcpuPhysCpu
+column XENSNMP_VCPU_TABLE_OID XENVCPU_DATA_SOURCES xenVcpuDataSources
+column XENSNMP_VIF_TABLE_OID XENVIF_DEVID xenVifDevId
+column XENSNMP_VIF_TABLE_OID XENVIF_MAC xenVifMac
+column XENSNMP_VIF_TABLE_OID XENVIF_BRIDGE xenVifBridge
+column XENSNMP_VIF_TABLE_OID XENVIF_IFNAME xenVifIfName
+column XENSNMP_VIF_TABLE_OID XENVIF_BACKEND_DOMAIN xenVifBackendDomain
+column XENSNMP_VIF_TABLE_OID XENVIF_STATE xenVifState
+column XENSNMP_VIF_TABLE_OID XENVIF_SCRIPT xenVifScript
+column XENSNMP_VIF_TABLE_OID XENVIF_RX_BYTES xenVifRxBytes
+column XENSNMP_VIF_TABLE_OID XENVIF_RX_PACKETS xenVifRxPackets
+column XENSNMP_VIF_TABLE_OID XENVIF_RX_ERRORS xenVifRxErrors
+column XENSNMP_VIF_TABLE_OID XENVIF_RX_DROPS xenVifRxDrops
+column XENSNMP_VIF_TABLE_OID XENVIF_TX_BYTES xenVifTxBytes
+column XENSNMP_VIF_TABLE_OID XENVIF_TX_PACKETS xenVifTxPackets
+column XENSNMP_VIF_TABLE_OID XENVIF_TX_ERRORS xenVifTxErrors
+column XENSNMP_VIF_TABLE_OID XENVIF_TX_DROPS xenVifTxDrops
+column XENSNMP_VBD_TABLE_OID XENVBD_DEVID xenVbdDevId
+column XENSNMP_VBD_TABLE_OID XENVBD_DEV xenVbdDev
+column XENSNMP_VBD_TABLE_OID XENVBD_PARAMS xenVbdParams
+column XENSNMP_VBD_TABLE_OID XENVBD_MODE xenVbdMode
+column XENSNMP_VBD_TABLE_OID XENVBD_DEVICE_TYPE xenVbdDeviceType
+column XENSNMP_VBD_TABLE_OID XENVBD_BACKEND_TYPE xenVbdBackendType
+column XENSNMP_VBD_TABLE_OID XENVBD_BACKEND_DOMAIN xenVbdBackendDomain
+column XENSNMP_VBD_TABLE_OID XENVBD_STATE xenVbdState
+column XENSNMP_VBD_TABLE_OID XENVBD_RD_REQS xenVbdRdReqs
+column XENSNMP_VBD_TABLE_OID XENVBD_WR_REQS xenVbdWrReqs
+column XENSNMP_VBD_TABLE_OID XENVBD_RD_BYTES xenVbdRdBytes
+column XENSNMP_VBD_TABLE_OID XENVBD_WR_BYTES xenVbdWrBytes
+column XENSNMP_VBD_TABLE_OID XENVBD_OO_REQS xenVbdOoReqs
+"
+
+declare -A MAPPED_CONST MAPPED_NAME
+while read -r kind base const name; do
+	[ -n "$kind" ] || continue
+	MAPPED_CONST[$const]=1
+	MAPPED_NAME[$name]=1
+	if [ -z "${CONST[$const]+x}" ]; then
+		fail "$name: constant $const is not in the header"
+		continue
+	fi
+	if [ "$kind" = scalar ]; then
+		want=$(expand "$base,$const") || { fail "$name: cannot expand $base"; continue; }
+	else
+		want=$(expand "$base,1,$const") || { fail "$name: cannot expand $base"; continue; }
+	fi
+	got=$(translate -On "XEN-DOMAIN-MIB::$name" 2>&1)
+	if [ "$got" = "$want" ]; then
+		pass "$name = $want"
+	else
+		fail "$name: header implies $want, MIB gives [$got]"
+	fi
+done <<<"$OBJECTS"
+
+# every constant of the object enums is checked above
+for const in "${!ENUMOF[@]}"; do
+	case ${ENUMOF[$const]} in
+	xensnmp_host_scalar | xensnmp_domain_column | xensnmp_vcpu_column | \
+	xensnmp_vif_column | xensnmp_vbd_column)
+		[ -n "${MAPPED_CONST[$const]+x}" ] ||
+			fail "header constant $const has no MIB object in this test"
+		;;
+	esac
+done
+
+# every leaf object under the MIB's xenDomainObjects is checked above
+objects_oid=$(translate -On XEN-DOMAIN-MIB::xenDomainObjects 2>/dev/null)
+translate -Tz 2>/dev/null | tr -d '"' | awk -v p="${objects_oid#.}." '
+	index($2, p) == 1 { name[$2] = $1 }
+	END {
+		for (o in name) {
+			leaf = 1
+			for (q in name)
+				if (index(q, o ".") == 1) { leaf = 0; break }
+			if (leaf) print name[o]
+		}
+	}' | sort >"$T/leaves"
+nleaves=$(grep -c . "$T/leaves")
+extra=""
+while read -r leaf; do
+	[ -n "${MAPPED_NAME[$leaf]+x}" ] || extra="$extra $leaf"
+done <"$T/leaves"
+if [ "$nleaves" -gt 0 ] && [ -z "$extra" ]; then
+	pass "all $nleaves MIB objects are covered by the header"
+else
+	fail "MIB objects unknown to the header:${extra:- (none found)}"
+fi
+
+# --- enumerations ------------------------------------------------------
+# enum_of OBJECT: the MIB's enumeration of OBJECT as "label(n) ..." sorted
+enum_of() {
+	translate -Td "XEN-DOMAIN-MIB::$1" 2>/dev/null |
+		awk '/^  SYNTAX/ { sub(/^[^{]*\{/, ""); sub(/\}.*/, ""); gsub(/,/, " "); print; exit }' |
+		tr -s ' ' '\n' | grep . | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# check_enum OBJECT HEADER-ENUM label=CONSTANT...: the MIB enumeration of
+# OBJECT is exactly the header's, every constant of HEADER-ENUM mapped
+check_enum() {
+	local obj=$1 tag=$2 want="" pair label const c missing=""
+	shift 2
+	for pair in "$@"; do
+		label=${pair%%=*} const=${pair#*=}
+		if [ -z "${CONST[$const]+x}" ]; then
+			fail "$obj: constant $const is not in the header"
+			return
+		fi
+		want="$want $label(${CONST[$const]})"
+	done
+	for c in "${!ENUMOF[@]}"; do
+		[ "${ENUMOF[$c]}" = "$tag" ] || continue
+		[[ " $* " == *"=$c "* ]] || missing="$missing $c"
+	done
+	if [ -n "$missing" ]; then
+		fail "$obj: header enum $tag has constants without a MIB label:$missing"
+		return
+	fi
+	check_fixed_enum "$obj" $want
+}
+
+# check_fixed_enum OBJECT label(n)...: values fixed by the MIB alone
+check_fixed_enum() {
+	local obj=$1 want got
+	shift
+	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ' | sed 's/ $//')
+	got=$(enum_of "$obj")
+	if [ "$got" = "$want" ]; then
+		pass "$obj enumeration: $want"
+	else
+		fail "$obj enumeration: expected [$want], MIB gives [$got]"
+	fi
+}
+
+check_enum xenDomainState xensnmp_domain_state \
+	unknown=XENSNMP_STATE_UNKNOWN running=XENSNMP_STATE_RUNNING \
+	blocked=XENSNMP_STATE_BLOCKED paused=XENSNMP_STATE_PAUSED \
+	shutdown=XENSNMP_STATE_SHUTDOWN crashed=XENSNMP_STATE_CRASHED \
+	dying=XENSNMP_STATE_DYING shutoff=XENSNMP_STATE_SHUTOFF
+check_enum xenDomainShutdownReason xensnmp_shutdown_reason \
+	none=XENSNMP_SHUTDOWN_NONE poweroff=XENSNMP_SHUTDOWN_POWEROFF \
+	reboot=XENSNMP_SHUTDOWN_REBOOT suspend=XENSNMP_SHUTDOWN_SUSPEND \
+	crash=XENSNMP_SHUTDOWN_CRASH watchdog=XENSNMP_SHUTDOWN_WATCHDOG \
+	softReset=XENSNMP_SHUTDOWN_SOFT_RESET unknown=XENSNMP_SHUTDOWN_UNKNOWN
+check_enum xenHostAccessMode xensnmp_access_mode \
+	readOnly=XENSNMP_ACCESS_READ_ONLY readWrite=XENSNMP_ACCESS_READ_WRITE
+for obj in xenHostDrivers xenDomainDataSources xenVcpuDataSources; do
+	check_enum $obj xensnmp_source_bit \
+		xenstore=XENSNMP_SOURCE_XENSTORE xend=XENSNMP_SOURCE_XEND \
+		hypervisor=XENSNMP_SOURCE_HYPERVISOR dom0Stats=XENSNMP_SOURCE_DOM0_STATS
+done
+check_enum xenDomainAction xensnmp_domain_action \
+	noAction=XENSNMP_ACTION_NONE pause=XENSNMP_ACTION_PAUSE \
+	unpause=XENSNMP_ACTION_UNPAUSE shutdown=XENSNMP_ACTION_SHUTDOWN \
+	reboot=XENSNMP_ACTION_REBOOT destroy=XENSNMP_ACTION_DESTROY
+check_enum xenDomainLastActionResult xensnmp_action_result \
+	none=XENSNMP_RESULT_NONE success=XENSNMP_RESULT_SUCCESS \
+	failed=XENSNMP_RESULT_FAILED inProgress=XENSNMP_RESULT_IN_PROGRESS
+check_enum xenVcpuState xensnmp_vcpu_state \
+	running=XENSNMP_VCPU_RUNNING blocked=XENSNMP_VCPU_BLOCKED \
+	offline=XENSNMP_VCPU_OFFLINE unknown=XENSNMP_VCPU_UNKNOWN
+
+check_fixed_enum xenHostSnapshotState 'fresh(1)' 'stale(2)'
+check_fixed_enum xenVcpuAvailability 'online(1)' 'offline(2)' 'unknown(3)'
+check_fixed_enum xenVbdMode 'readOnly(1)' 'readWrite(2)' 'unknown(3)'
+check_fixed_enum xenVbdDeviceType 'disk(1)' 'cdrom(2)' 'other(3)' 'unknown(4)'
+for obj in xenVifState xenVbdState; do
+	check_fixed_enum $obj 'unknown(0)' 'initialising(1)' 'initWait(2)' \
+		'initialised(3)' 'connected(4)' 'closing(5)' 'closed(6)' \
+		'reconfiguring(7)' 'reconfigured(8)'
+done
+
+# --- smilint -------------------------------------------------------------
+if command -v smilint >/dev/null 2>&1; then
+	out=$(SMIPATH="$MIBDIR:$MIBDIR/ietf" smilint -l 6 -s "$MIB" 2>&1)
+	if [ -z "$out" ]; then
+		pass "smilint -l 6 is clean"
+	else
+		fail "smilint -l 6 reports:"
+		printf '%s\n' "$out" | sed "s/^/$NAME:     /"
+	fi
+else
+	log "note - smilint not found (package smitools); smilint check skipped"
+fi
+
+log "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

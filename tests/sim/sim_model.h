@@ -1,0 +1,54 @@
+/*
+ * The simulated host: what a scenario or a control command says about
+ * the host and its domains, written into the xenstore tree as libxl
+ * lays out a real Xen 4.17 host (docs/misc/xenstore-paths, libxl).
+ */
+#ifndef SIM_MODEL_H
+#define SIM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim_store.h"
+#include "sim_xenstore.h"
+
+#define SIM_MAX_DOMID 32752	/* DOMID_FIRST_RESERVED */
+
+struct sim_host {
+	char name[64], xen_version[32];
+	unsigned cpus, cpu_mhz;
+	uint64_t total_mem_kib, free_mem_kib;
+};
+
+/* what only the hypervisor knows, kept for the hypercall stand-in */
+struct sim_domain {
+	int exists;
+	char state[16];
+	uint64_t cpu_time_ns, mem_current_kib;
+};
+
+struct sim_model {
+	struct sim_store *store;
+	struct sim_xs *xs;		/* NULL while loading */
+	struct sim_host host;
+	struct sim_domain *domains;	/* indexed by domid */
+};
+
+struct sim_model *model_new(struct sim_store *store);
+void model_free(struct sim_model *m);
+
+/*
+ * Runs one command: host, domain (= add), remove, set, vif, vbd, write, rm.
+ * Returns 0, or -1 with a message in err.
+ */
+int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t errlen);
+
+/* Loads a scenario file: one command per line, # comments. */
+int model_load_scenario(struct sim_model *m, const char *file);
+
+/* Adds n generated guests after the highest domid in use. */
+int model_generate(struct sim_model *m, unsigned n);
+
+unsigned model_domain_count(const struct sim_model *m);
+
+#endif

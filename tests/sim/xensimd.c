@@ -1,0 +1,199 @@
+/*
+ * xensimd: a simulated Xen host for tests, benchmarks and the demo.
+ *
+ * It serves the xenstore wire protocol on a unix socket, so the real
+ * libxenstore client reaches it through XENSTORED_PATH, with the tree
+ * laid out as libxl lays out a Xen 4.17 host.  A scenario file sets up
+ * the host; commands on the control socket move it while clients run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim_control.h"
+#include "sim_model.h"
+#include "sim_store.h"
+#include "sim_xenstore.h"
+
+#define MAX_POLL 4096
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xensimd --xenstore SOCKET [--control SOCKET] [--scenario FILE]\n"
+		"               [--domains N] [--pidfile FILE] [-v]\n"
+		"       xensimd ctl CONTROL-SOCKET COMMAND [ARGS...]\n"
+		"\n"
+		"commands: add DOMID key=value...   remove DOMID   set DOMID key=value...\n"
+		"          vif DOMID DEVID key=value...   vbd DOMID DEVID key=value...\n"
+		"          write PATH VALUE   rm PATH   host key=value...\n"
+		"          stats   reset-stats   delay MS   freeze   thaw   quit\n"
+		"domain keys: name uuid ostype start_time mem_target_kib mem_max_kib vcpus\n"
+		"             vcpus_online state cpu_time_ns mem_current_kib\n");
+}
+
+struct sim {
+	struct sim_store *store;
+	struct sim_model *model;
+	struct sim_xs *xs;
+	int quit;
+};
+
+static void run_control(struct sim *sim, int fd, int argc, char **argv)
+{
+	char reply[512], err[256];
+
+	if (argc == 0) {
+		ctl_reply(fd, "error empty command");
+		return;
+	}
+	if (strcmp(argv[0], "stats") == 0) {
+		struct sim_xs_stats st;
+
+		sim_xs_stats(sim->xs, &st);
+		snprintf(reply, sizeof(reply),
+			 "ok requests=%llu connections=%u watches=%u nodes=%zu domains=%u",
+			 (unsigned long long)st.requests, st.connections, st.watches,
+			 sim->store->nnodes, model_domain_count(sim->model));
+	} else if (strcmp(argv[0], "reset-stats") == 0) {
+		sim_xs_reset_stats(sim->xs);
+		snprintf(reply, sizeof(reply), "ok");
+	} else if (strcmp(argv[0], "delay") == 0 && argc == 2) {
+		sim_xs_set_delay_ms(sim->xs, (unsigned)strtoul(argv[1], NULL, 10));
+		snprintf(reply, sizeof(reply), "ok");
+	} else if (strcmp(argv[0], "freeze") == 0 || strcmp(argv[0], "thaw") == 0) {
+		sim_xs_set_frozen(sim->xs, argv[0][0] == 'f');
+		snprintf(reply, sizeof(reply), "ok");
+	} else if (strcmp(argv[0], "quit") == 0) {
+		sim->quit = 1;
+		snprintf(reply, sizeof(reply), "ok");
+	} else if (model_command(sim->model, argc, argv, err, sizeof(err)) == 0) {
+		snprintf(reply, sizeof(reply), "ok");
+	} else {
+		snprintf(reply, sizeof(reply), "error %s", err);
+	}
+	ctl_reply(fd, reply);
+}
+
+static int write_pidfile(const char *file)
+{
+	FILE *f = fopen(file, "w");
+
+	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "xensimd: %s: %s\n", file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "xenstore", required_argument, NULL, 'x' },
+		{ "control", required_argument, NULL, 'c' },
+		{ "scenario", required_argument, NULL, 's' },
+		{ "domains", required_argument, NULL, 'n' },
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *xs_path = NULL, *ctl_path = NULL, *scenario = NULL, *pidfile = NULL;
+	struct sim sim = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	static struct pollfd fds[MAX_POLL];
+	long domains = 0;
+	int verbose = 0, ctl_fd = -1, opt, rc = 1;
+
+	if (argc >= 3 && strcmp(argv[1], "ctl") == 0)
+		return ctl_client(argv[2], argc - 3, argv + 3);
+
+	while ((opt = getopt_long(argc, argv, "x:c:s:n:p:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'x': xs_path = optarg; break;
+		case 'c': ctl_path = optarg; break;
+		case 's': scenario = optarg; break;
+		case 'n': domains = strtol(optarg, NULL, 10); break;
+		case 'p': pidfile = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!xs_path || optind != argc || domains < 0 || domains >= SIM_MAX_DOMID) {
+		usage(stderr);
+		return 2;
+	}
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	sim.store = store_new();
+	sim.model = model_new(sim.store);
+	if (scenario && model_load_scenario(sim.model, scenario))
+		goto out;
+	if ((domains || !scenario) && model_generate(sim.model, (unsigned)domains))
+		goto out;
+	sim.xs = sim_xs_new(sim.store, xs_path, verbose);
+	if (!sim.xs)
+		goto out;
+	sim.model->xs = sim.xs;
+	if (ctl_path && (ctl_fd = ctl_listen(ctl_path)) < 0)
+		goto out;
+	if (pidfile && write_pidfile(pidfile))
+		goto out;
+	if (verbose)
+		fprintf(stderr, "xensimd: serving %u domains, %zu nodes on %s\n",
+			model_domain_count(sim.model), sim.store->nnodes, xs_path);
+
+	while (!stop_requested && !sim.quit) {
+		int n = 0;
+
+		if (ctl_fd >= 0) {
+			fds[0].fd = ctl_fd;
+			fds[0].events = POLLIN;
+			n = 1;
+		}
+		n += sim_xs_pollfds(sim.xs, fds + n, MAX_POLL - n);
+		if (poll(fds, (nfds_t)n, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("xensimd: poll");
+			goto out;
+		}
+		if (ctl_fd >= 0 && (fds[0].revents & POLLIN)) {
+			char **cargv = NULL;
+			int cargc = 0, cfd = ctl_receive(ctl_fd, &cargc, &cargv);
+
+			if (cfd >= 0)
+				run_control(&sim, cfd, cargc, cargv);
+			ctl_free_argv(cargv);
+		}
+		sim_xs_handle(sim.xs, fds + (ctl_fd >= 0), n - (ctl_fd >= 0));
+	}
+	rc = 0;
+out:
+	if (ctl_fd >= 0) {
+		close(ctl_fd);
+		unlink(ctl_path);
+	}
+	if (pidfile)
+		unlink(pidfile);
+	sim_xs_free(sim.xs);
+	model_free(sim.model);
+	store_free(sim.store);
+	return rc;
+}
