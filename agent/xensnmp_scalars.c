@@ -90,6 +90,7 @@ static int host_handler(netsnmp_mib_handler *handler,
 	netsnmp_request_info *req;
 
 	(void)handler;
+	(void)reginfo;
 	if (reqinfo->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
 	xensnmp_current_status(&st);
@@ -97,9 +98,11 @@ static int host_handler(netsnmp_mib_handler *handler,
 		netsnmp_variable_list *var = req->requestvb;
 		unsigned subid;
 
-		if (req->processed || var->name_length <= reginfo->rootoid_len)
+		/* the scalar_group helper extends rootoid by the scalar's
+		 * subid while it calls us: index by our own root instead */
+		if (req->processed || var->name_length <= OID_LENGTH(host_oid))
 			continue;
-		subid = (unsigned)var->name[reginfo->rootoid_len];
+		subid = (unsigned)var->name[OID_LENGTH(host_oid)];
 		if (!host_value(subid, snap, &st, var))
 			netsnmp_set_request_error(reqinfo, req,
 						  SNMP_NOSUCHINSTANCE);

@@ -131,9 +131,11 @@ int xensnmp_table_register(struct xensnmp_table *t,
 						     def->oid, def->oid_len,
 						     HANDLER_CAN_RONLY);
 	tinfo = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+	t->tinfo = tinfo;
 	t->container = netsnmp_container_find("xensnmp_table:table_container");
 	if (!t->reg || !tinfo || !t->container) {
 		SNMP_FREE(tinfo);
+		t->tinfo = NULL;
 		return -1;
 	}
 	t->container->container_name = strdup(def->name);
@@ -169,6 +171,9 @@ void xensnmp_table_unregister(struct xensnmp_table *t)
 		return;
 	netsnmp_unregister_handler(t->reg);
 	t->reg = NULL;
+	if (t->tinfo)
+		netsnmp_table_registration_info_free(t->tinfo);
+	t->tinfo = NULL;
 	if (t->container) {
 		clear_rows(t);
 		free(t->container->container_name);

@@ -40,6 +40,7 @@ struct xensnmp_table_def {
 struct xensnmp_table {
 	const struct xensnmp_table_def *def;
 	netsnmp_handler_registration *reg;
+	netsnmp_table_registration_info *tinfo;	/* ours: net-snmp does not free it */
 	netsnmp_container *container;
 	netsnmp_cache *cache;
 	struct xen_snapshot *snap;	/* what the rows point into */

@@ -602,6 +602,10 @@ static void *xs_drv_open(const struct xen_driver_env *env, char *why,
 	paths[VIA_RO_SOCKET] = xs_daemon_socket_ro();
 	paths[VIA_SOCKET] = xs_daemon_socket();
 	paths[VIA_DEVICE] = xenbus_device_path();
+	/* since Xen 4.15 the library names the main socket for both */
+	if (paths[VIA_RO_SOCKET] && paths[VIA_SOCKET] &&
+	    strcmp(paths[VIA_RO_SOCKET], paths[VIA_SOCKET]) == 0)
+		paths[VIA_RO_SOCKET] = NULL;
 
 	d = calloc(1, sizeof(*d));
 	if (!d) {

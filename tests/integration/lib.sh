@@ -20,7 +20,8 @@ mkdir -p "$SNMP_PERSISTENT_DIR"
 PORT=$((20000 + RANDOM % 30000))
 AGENT_ADDR=udp:127.0.0.1:$PORT
 MIBOPTS=(-M "$top_srcdir/mib:$top_srcdir/mib/ietf" -m XEN-DOMAIN-MIB)
-SNMPOPTS=(-v2c -c public -t 3 -r 1 "${MIBOPTS[@]}")
+# -OU: values without their UNITS.  (-O flags toggle: never repeat one.)
+SNMPOPTS=(-v2c -c public -t 3 -r 1 -OU "${MIBOPTS[@]}")
 NAME=$(basename "$0" .sh)
 passes=0
 fails=0
@@ -135,9 +136,19 @@ get() {	# get OBJECT: value only
 	snmpget "${SNMPOPTS[@]}" -Oqv "$AGENT_ADDR" "XEN-DOMAIN-MIB::$1" 2>&1
 }
 
-walk() {	# walk OBJECT [OPTIONS]: "name.index = value" lines
+walk() {	# walk OBJECT [OPTIONS]: by default "name.index value" lines
 	local obj=$1; shift
-	snmpwalk "${SNMPOPTS[@]}" -Oq "$@" "$AGENT_ADDR" "XEN-DOMAIN-MIB::$obj" 2>&1
+	[ $# -gt 0 ] || set -- -Oq
+	snmpwalk "${SNMPOPTS[@]}" "$@" "$AGENT_ADDR" "XEN-DOMAIN-MIB::$obj" 2>&1
+}
+
+bits() {	# bits OBJECT: the named bits that are set, e.g. "xenstore(0)"
+	snmpget "${SNMPOPTS[@]}" -Ov "$AGENT_ADDR" "XEN-DOMAIN-MIB::$1" 2>&1 |
+		sed -n 's/^BITS: [0-9A-Fa-f ]*//p' | sed 's/ *$//'
+}
+
+octets() {	# octets OID: a string's octets in hex, without any DISPLAY-HINT
+	snmpget -v2c -c public -t 3 -r 1 -m "" -Oqv "$AGENT_ADDR" "$1" 2>&1 | sed 's/ *"$/"/'
 }
 
 cleanup() {

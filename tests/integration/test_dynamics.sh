@@ -8,7 +8,7 @@ start_snmpd
 # a long timer, so only the xenstore watches can make the changes show
 start_agent --refresh 60
 
-name_is() { [ "$(get "xenDomainName.$1")" = "\"$2\"" ]; }
+name_is() { [ "$(get "xenDomainName.$1")" = "$2" ]; }
 row_gone() { get "xenDomainName.$1" | grep -q 'No Such Instance'; }
 
 sim add 42 name=newcomer uuid=9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d mem_target_kib=65536 mem_max_kib=131072 vcpus=2 vcpus_online=2 >/dev/null

@@ -115,28 +115,6 @@ static void write_vcpus(struct sim_model *m, unsigned id, unsigned vcpus, unsign
 		wr(m, i < online ? "online" : "offline", "/local/domain/%u/cpu/%u/availability", id, i);
 }
 
-static unsigned count_vcpus(struct sim_model *m, unsigned id, unsigned *online)
-{
-	char path[DOM_PATH_MAX];
-	struct sim_node *n;
-	size_t i;
-
-	snprintf(path, sizeof(path), "/local/domain/%u/cpu", id);
-	n = store_lookup(m->store, path);
-	*online = 0;
-	if (!n)
-		return 0;
-	for (i = 0; i < n->nkids; i++) {
-		struct sim_node *a;
-
-		snprintf(path, sizeof(path), "%s/availability", n->kids[i]->path);
-		a = store_lookup(m->store, path);
-		if (a && a->len == 6 && memcmp(a->value, "online", 6) == 0)
-			(*online)++;
-	}
-	return (unsigned)n->nkids;
-}
-
 static const char *const domain_keys[] = {
 	"name", "uuid", "ostype", "start_time", "mem_target_kib", "mem_max_kib", "vcpus",
 	"vcpus_online", "state", "cpu_time_ns", "mem_current_kib", NULL,
@@ -195,15 +173,17 @@ static int domain_apply(struct sim_model *m, unsigned id, int argc, char **argv,
 		/* uuid is fixed when the domain is made */
 	}
 	if (vcpus >= 0 || online >= 0) {
-		unsigned cur_online, cur = count_vcpus(m, id, &cur_online);
-
 		if (vcpus < 0)
-			vcpus = cur;
+			vcpus = d->vcpus;
 		if (online < 0)
 			online = vcpus;
 		if (online > vcpus)
 			return fail(err, errlen, "vcpus_online > vcpus");
-		write_vcpus(m, id, (unsigned)vcpus, (unsigned)online);
+		d->vcpus = (unsigned)vcpus;
+		d->vcpus_online = (unsigned)online;
+		/* libxl writes cpu/ for guests only; dom0's vCPUs are the hypervisor's to tell */
+		if (id != 0)
+			write_vcpus(m, id, (unsigned)vcpus, (unsigned)online);
 	}
 	return 0;
 }

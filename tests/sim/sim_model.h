@@ -24,6 +24,7 @@ struct sim_host {
 struct sim_domain {
 	int exists;
 	char state[16];
+	unsigned vcpus, vcpus_online;
 	uint64_t cpu_time_ns, mem_current_kib;
 };
 
