@@ -1,0 +1,299 @@
+#!/bin/bash
+# Benchmark of XEN-DOMAIN-MIB against the simulated Xen host.
+#
+#   bench/run.sh [BUILD_DIR]
+#
+# BUILD_DIR defaults to build-bench under the source top; it is configured
+# (without sanitizers) and built when its products are missing.
+#
+# For each N in $BENCH_SIZES (default "10 100 1000 10000") it starts
+# xensimd with N guests (N+1 domains with Domain-0) and measures:
+#   refresh_s        one full refresh by the Xen access layer (xensnap)
+#   xs_requests      xenstore requests of that refresh
+#   walk_agentx_s    snmpbulkwalk of xenDomainTable, snmpd + xensnmpd
+#   walk_dlmod_s     the same walk, xensnmp.so loaded into snmpd
+#   static_agentx_s  the same walk over a static table of the same shape
+#   static_dlmod_s   (bench/static_table.c, N+1 rows), subagent and plugin
+#   agent_rss_kib    VmRSS of xensnmpd after its walks
+#   snmpd_dlmod_rss_kib  VmRSS of snmpd with xensnmp.so after its walks
+# Each walk is done $BENCH_WALKS times (default 3); the best time is shown.
+# The walked line counts are printed too, so incomplete walks show, and
+# any error, warning or timeout the agents logged.  BENCH_KEEP=1 keeps the
+# temporary directory with the logs.
+set -euo pipefail
+
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$top_srcdir/build-bench}
+SIZES=${BENCH_SIZES:-10 100 1000 10000}
+WALKS=${BENCH_WALKS:-3}
+SNMPD=${SNMPD:-/usr/sbin/snmpd}
+REFRESH=5
+
+if [ ! -x "$BUILD/agent/xensnmpd" ] || [ ! -x "$BUILD/bench/static_subagent" ]; then
+	echo "building in $BUILD" >&2
+	mkdir -p "$BUILD"
+	[ -f "$BUILD/Makefile" ] || (cd "$BUILD" && "$top_srcdir/configure" >/dev/null)
+	make -C "$BUILD" -j"$(nproc)" >/dev/null
+fi
+BUILD=$(cd "$BUILD" && pwd)
+SIM=$BUILD/tests/sim/xensimd
+XENSNAP=$BUILD/tests/tools/xensnap
+AGENT=$BUILD/agent/xensnmpd
+PLUGIN=$BUILD/agent/.libs/xensnmp.so
+STATIC_AGENT=$BUILD/bench/static_subagent
+STATIC_PLUGIN=$BUILD/bench/.libs/static_table.so
+for f in "$SIM" "$XENSNAP" "$AGENT" "$PLUGIN" "$STATIC_AGENT" "$STATIC_PLUGIN"; do
+	[ -e "$f" ] || { echo "missing $f" >&2; exit 1; }
+done
+
+T=$(mktemp -d /tmp/xensnmp-bench.XXXXXX)
+export SNMP_PERSISTENT_DIR=$T/persist
+export XENSTORED_PATH=$T/xenstored.sock
+mkdir -p "$SNMP_PERSISTENT_DIR"
+
+# OIDs, numeric so the walks parse no MIB
+DOMAIN_TABLE=.1.3.6.1.4.1.99999.1.1.2
+DOMAIN_COUNT=.1.3.6.1.4.1.99999.1.1.1.7.0
+STATIC_TABLE=.1.3.6.1.4.1.99999.9.2
+SYSUPTIME=.1.3.6.1.2.1.1.3.0
+CLIENT=(-v2c -c public -m "" -On)
+
+SIM_PID= SNMPD_PID= AGENT_PID=
+
+stop_pid() {	# stop_pid PID: TERM, then KILL after 10 s
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+stop_agent() { stop_pid "$AGENT_PID"; AGENT_PID=; }
+stop_snmpd() { stop_pid "$SNMPD_PID"; SNMPD_PID=; }
+stop_sim() { stop_pid "$SIM_PID"; SIM_PID=; }
+
+cleanup() {
+	stop_agent
+	stop_snmpd
+	stop_sim
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "logs kept in $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+wait_for() {	# wait_for SECONDS COMMAND...: polls every 0.1 s
+	local deadline=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+log_problems() {	# log_problems LABEL FILE...: errors the agents logged
+	local label=$1; shift
+	grep -hiE 'error|warn|timeout|fail|crit' "$@" 2>/dev/null | sort | uniq -c |
+		sort -rn | head -5 | sed "s/^/  $label log: /" >&2 || true
+}
+
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo "-"; }
+
+start_sim() {	# start_sim GUESTS
+	rm -f "$T/sim.pid" "$XENSTORED_PATH"
+	"$SIM" --xenstore "$XENSTORED_PATH" --control "$T/sim.ctl" \
+		--domains "$1" --pidfile "$T/sim.pid" >>"$T/sim.log" 2>&1 &
+	SIM_PID=$!
+	wait_for 120 test -s "$T/sim.pid" ||
+		{ echo "xensimd did not start" >&2; tail "$T/sim.log" >&2; exit 1; }
+}
+
+start_snmpd() {	# start_snmpd [ENV=VALUE...] < extra snmpd.conf lines
+	# -I -smux: no SMUX listener (port 199 may be taken by a system snmpd)
+	PORT=$((20000 + RANDOM % 30000))
+	ADDR=udp:127.0.0.1:$PORT
+	{
+		echo "master agentx"
+		echo "agentXSocket unix:$T/agentx.sock"
+		echo "agentaddress $ADDR"
+		echo "rocommunity public 127.0.0.1"
+		echo "agentXTimeout 30"
+		cat
+	} >"$T/snmpd.conf"
+	rm -f "$T/snmpd.pid"
+	env "$@" "$SNMPD" -f -C -I -smux -c "$T/snmpd.conf" -Lf "$T/snmpd.log" \
+		-p "$T/snmpd.pid" -M "$top_srcdir/mib:$top_srcdir/mib/ietf" -m XEN-DOMAIN-MIB \
+		>>"$T/snmpd.stderr" 2>&1 &
+	SNMPD_PID=$!
+	wait_for 60 snmpget "${CLIENT[@]}" -t 1 -r 0 "$ADDR" "$SYSUPTIME" ||
+		{ echo "snmpd did not answer" >&2; tail "$T/snmpd.log" "$T/snmpd.stderr" >&2; exit 1; }
+}
+
+domain_count_is() {	# domain_count_is N
+	[ "$(snmpget "${CLIENT[@]}" -Oqv -t 5 -r 0 "$ADDR" "$DOMAIN_COUNT" 2>/dev/null)" = "$1" ]
+}
+
+static_has_row() {	# static_has_row INDEX
+	snmpget "${CLIENT[@]}" -Oqv -t 5 -r 0 "$ADDR" "$STATIC_TABLE.1.2.$1" 2>/dev/null |
+		grep -qx "$1"
+}
+
+# walk OID LABEL: best of $WALKS walks; sets WALK_S and WALK_LINES
+walk() {
+	local oid=$1 label=$2 i t0 t1 s rc
+	WALK_S=- WALK_LINES=-
+	for i in $(seq 1 "$WALKS"); do
+		t0=$(now)
+		rc=0
+		snmpbulkwalk "${CLIENT[@]}" -Cr25 -t 30 -r 0 "$ADDR" "$oid" \
+			>"$T/walk.out" 2>"$T/walk.err" || rc=$?
+		t1=$(now)
+		s=$(elapsed "$t0" "$t1")
+		WALK_LINES=$(wc -l <"$T/walk.out")
+		if [ "$rc" -ne 0 ] || grep -q . "$T/walk.err"; then
+			echo "  $label: walk failed (exit $rc) after ${s}s, $WALK_LINES lines:" \
+				"$(head -c 300 "$T/walk.err")" >&2
+			WALK_S=FAIL
+			return 0
+		fi
+		if [ "$WALK_S" = - ] || awk -v a="$s" -v b="$WALK_S" 'BEGIN { exit !(a < b) }'; then
+			WALK_S=$s
+		fi
+	done
+	echo "  $label: ${WALK_S}s, $WALK_LINES lines" >&2
+}
+
+ready_timeout() { echo $((60 + $1 / 20)); }	# seconds allowed to load N domains
+
+echo "== xensnmp benchmark"
+echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "machine: $(nproc) CPUs, $(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*:[[:space:]]*//')"
+echo "kernel:  $(uname -sr)"
+echo "net-snmp: $("$SNMPD" -v 2>/dev/null | awk -F': *' '/version/ { print $2; exit }')"
+echo "build:   $BUILD"
+echo "walks:   snmpbulkwalk -v2c -Cr25 over loopback UDP, best of $WALKS; refresh interval ${REFRESH}s"
+echo
+
+results=()
+for n in $SIZES; do
+	rows=$((n + 1))
+	echo "-- N=$n ($rows domains)" >&2
+	: >"$T/agent.log"; : >"$T/agent.stderr"
+	: >"$T/sim.log"
+	start_sim "$n"
+
+	# (a) the Xen access layer alone
+	"$SIM" ctl "$T/sim.ctl" reset-stats >/dev/null
+	line=$("$XENSNAP" --full 3 --quiet 2>"$T/xensnap.err" | grep '^full_refresh' | tail -1) ||
+		{ echo "xensnap failed" >&2; tail "$T/xensnap.err" >&2; }
+	refresh_s=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$line")
+	xs_requests=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
+	refresh_s=$(awk -v s="${refresh_s:-}" 'BEGIN { if (s == "") print "-"; else printf "%.3f", s }')
+	echo "  refresh: ${refresh_s}s, ${xs_requests:--} requests" >&2
+
+	# (b) snmpd + xensnmpd over AgentX
+	: >"$T/agent.log"
+	start_snmpd </dev/null
+	t0=$(now)
+	"$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -p "$T/agent.pid" \
+		--refresh "$REFRESH" --read-only >>"$T/agent.stderr" 2>&1 &
+	AGENT_PID=$!
+	if wait_for "$(ready_timeout "$n")" domain_count_is "$rows"; then
+		echo "  xensnmpd serving $rows domains after $(elapsed "$t0" "$(now)")s" >&2
+		walk "$DOMAIN_TABLE" "walk agentx"
+		walk_agentx=$WALK_S lines_agentx=$WALK_LINES
+	else
+		echo "  xensnmpd did not serve $rows domains in time" >&2
+		tail -5 "$T/agent.log" >&2
+		walk_agentx=FAIL lines_agentx=-
+	fi
+	agent_rss=$(rss_kib "$AGENT_PID")
+	stop_agent
+	stop_snmpd
+	log_problems xensnmpd "$T/agent.log" "$T/agent.stderr"
+	log_problems snmpd "$T/snmpd.log" "$T/snmpd.stderr"
+	: >"$T/snmpd.log"; : >"$T/snmpd.stderr"
+
+	# (c) xensnmp.so in snmpd
+	t0=$(now)
+	start_snmpd <<-EOF
+	dlmod xensnmp $PLUGIN
+	xensnmpRefresh $REFRESH
+	EOF
+	if wait_for "$(ready_timeout "$n")" domain_count_is "$rows"; then
+		echo "  snmpd+xensnmp.so serving $rows domains after $(elapsed "$t0" "$(now)")s" >&2
+		walk "$DOMAIN_TABLE" "walk dlmod"
+		walk_dlmod=$WALK_S lines_dlmod=$WALK_LINES
+	else
+		echo "  snmpd+xensnmp.so did not serve $rows domains in time" >&2
+		tail -5 "$T/snmpd.log" >&2
+		walk_dlmod=FAIL lines_dlmod=-
+	fi
+	snmpd_rss=$(rss_kib "$SNMPD_PID")
+	stop_snmpd
+	stop_sim
+	log_problems "snmpd+xensnmp.so" "$T/snmpd.log" "$T/snmpd.stderr"
+	: >"$T/snmpd.log"; : >"$T/snmpd.stderr"; : >"$T/static.log"
+
+	# (d) the static table, N+1 rows: subagent, then plugin
+	start_snmpd </dev/null
+	XENSNMP_BENCH_ROWS=$rows "$STATIC_AGENT" "unix:$T/agentx.sock" \
+		>>"$T/static.log" 2>&1 &
+	AGENT_PID=$!
+	if wait_for "$(ready_timeout "$n")" static_has_row "$n"; then
+		walk "$STATIC_TABLE" "static agentx"
+		static_agentx=$WALK_S lines_static_agentx=$WALK_LINES
+	else
+		echo "  static_subagent did not serve" >&2
+		tail -5 "$T/static.log" >&2
+		static_agentx=FAIL lines_static_agentx=-
+	fi
+	stop_agent
+	stop_snmpd
+
+	start_snmpd XENSNMP_BENCH_ROWS=$rows <<-EOF
+	dlmod static_table $STATIC_PLUGIN
+	EOF
+	if wait_for 30 static_has_row "$n"; then
+		walk "$STATIC_TABLE" "static dlmod"
+		static_dlmod=$WALK_S lines_static_dlmod=$WALK_LINES
+	else
+		echo "  static_table.so did not serve" >&2
+		tail -5 "$T/snmpd.log" >&2
+		static_dlmod=FAIL lines_static_dlmod=-
+	fi
+	stop_snmpd
+	log_problems static "$T/static.log" "$T/snmpd.log" "$T/snmpd.stderr"
+	: >"$T/snmpd.log"; : >"$T/snmpd.stderr"; : >"$T/agent.log"; : >"$T/agent.stderr"
+
+	results+=("$n $rows $refresh_s ${xs_requests:--} $walk_agentx $walk_dlmod $static_agentx $static_dlmod $agent_rss $snmpd_rss $lines_agentx $lines_dlmod $lines_static_agentx $lines_static_dlmod")
+done
+
+echo
+printf '%-10s %6s %10s %12s %14s %13s %16s %15s %14s %20s\n' \
+	"N(guests)" rows refresh_s xs_requests walk_agentx_s walk_dlmod_s \
+	static_agentx_s static_dlmod_s agent_rss_kib snmpd_dlmod_rss_kib
+for r in "${results[@]}"; do
+	set -- $r
+	printf '%-10s %6s %10s %12s %14s %13s %16s %15s %14s %20s\n' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}"
+done
+echo
+echo "walked lines (xenDomainTable: 19 per domain less absent values; static: 19 per row)"
+printf '%-10s %6s %14s %13s %16s %15s\n' \
+	"N(guests)" rows walk_agentx walk_dlmod static_agentx static_dlmod
+for r in "${results[@]}"; do
+	set -- $r
+	printf '%-10s %6s %14s %13s %16s %15s\n' \
+		"$1" "$2" "${11}" "${12}" "${13}" "${14}"
+done

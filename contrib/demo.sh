@@ -1,0 +1,73 @@
+#!/bin/bash
+# The main job on one machine: a real snmpd on loopback, the simulated
+# Xen host with a handful of domains, and xensnmpd serving them over
+# AgentX; then the domain table, by MIB name.
+#
+#   contrib/demo.sh          install what is missing, build, start, show
+#   contrib/demo.sh stop     stop what the demo started
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+run=$top/run/demo
+build=$top/build-demo
+port=${XENSNMP_DEMO_PORT:-11161}
+mibs=(-M "$top/mib:$top/mib/ietf" -m XEN-DOMAIN-MIB)
+
+stop() {
+	local f pid
+	for f in agent snmpd sim; do
+		[ -s "$run/$f.pid" ] || continue
+		pid=$(cat "$run/$f.pid")
+		kill -TERM "$pid" 2>/dev/null && echo "stopped $f ($pid)" || true
+		rm -f "$run/$f.pid"
+	done
+}
+
+if [ "${1:-}" = stop ]; then
+	stop
+	exit 0
+fi
+
+"$top/contrib/install-deps.sh"
+if [ ! -x "$build/agent/xensnmpd" ]; then
+	(cd "$top" && [ -x configure ] || autoreconf -fi)
+	mkdir -p "$build"
+	(cd "$build" && "$top/configure" >/dev/null && make -j"$(nproc)" >/dev/null)
+fi
+stop >/dev/null
+mkdir -p "$run/persist"
+rm -f "$run"/*.log
+
+# the simulated Xen host: the real libxenstore finds it through XENSTORED_PATH
+export XENSTORED_PATH=$run/xenstored.sock
+setsid "$build/tests/sim/xensimd" --xenstore "$XENSTORED_PATH" --control "$run/sim.ctl" \
+	--scenario "$top/tests/scenarios/basic.scn" --pidfile "$run/sim.pid" \
+	>"$run/sim.log" 2>&1 </dev/null &
+
+cat >"$run/snmpd.conf" <<CONF
+master agentx
+agentXSocket unix:$run/agentx.sock
+agentaddress udp:127.0.0.1:$port
+rocommunity public 127.0.0.1
+CONF
+SNMP_PERSISTENT_DIR=$run/persist /usr/sbin/snmpd -C -c "$run/snmpd.conf" \
+	-Lf "$run/snmpd.log" -p "$run/snmpd.pid" "${mibs[@]}"
+
+for _ in $(seq 50); do [ -S "$run/agentx.sock" ] && [ -s "$run/sim.pid" ] && break; sleep 0.1; done
+"$build/agent/xensnmpd" -x "unix:$run/agentx.sock" -Lf "$run/agent.log" -p "$run/agent.pid"
+
+for _ in $(seq 100); do
+	snmpget -v2c -c public -Oqv "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xenHostDomainCount.0 2>/dev/null |
+		grep -qE '^[1-9]' && break
+	sleep 0.1
+done
+
+snmptable -v2c -c public -Cb -Cw 160 "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xenDomainTable
+cat <<MSG
+
+xensnmpd serves XEN-DOMAIN-MIB through snmpd on udp:127.0.0.1:$port.
+Try:   snmpwalk -v2c -c public -M $top/mib:$top/mib/ietf -m XEN-DOMAIN-MIB 127.0.0.1:$port xenDomainMIB
+Move the simulated host:  $build/tests/sim/xensimd ctl $run/sim.ctl add 9 name=new vcpus=2
+Logs:  $run/*.log
+Stop:  $top/contrib/demo.sh stop
+MSG
