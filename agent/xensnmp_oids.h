@@ -37,7 +37,7 @@ enum xensnmp_host_scalar {
 #define XENSNMP_DOMAIN_TABLE_OID XENSNMP_OBJECTS_OID, 2
 enum xensnmp_domain_column {
 	XENDOM_INDEX = 1,            /* not-accessible */
-	XENDOM_ID = 2,               /* Integer32 (-1..32767), -1 = not running */
+	XENDOM_ID = 2,               /* Integer32 (-1..65535), -1 = not running */
 	XENDOM_NAME = 3,             /* XenUtf8String */
 	XENDOM_UUID = 4,             /* XenUuidOrZero */
 	XENDOM_STATE = 5,            /* XenDomainState */
