@@ -103,6 +103,9 @@ static bool open_driver(struct xen_conn *conn, struct driver_slot *s)
 	struct xen_driver_env env = {
 		.log = &conn->log,
 		.writable = conn->read_write,
+		.xend_url = conn->cfg.xend_url,
+		.proc_root = conn->cfg.proc_root,
+		.sys_root = conn->cfg.sys_root,
 	};
 
 	if (s->skipped || s->priv)

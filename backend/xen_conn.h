@@ -29,6 +29,8 @@ struct xen_conn_config {
 	unsigned full_refresh_every;
 	/* a snapshot older than this is reported stale (0: never) */
 	unsigned stale_after_seconds;
+	/* passed to the drivers; NULL means the usual place */
+	const char *xend_url, *proc_root, *sys_root;
 };
 
 struct xen_conn_status {

@@ -33,6 +33,10 @@ bool xen_dirty_any(const struct xen_dirty *dirty);
 struct xen_driver_env {
 	struct xen_log_queue *log;
 	bool writable;		/* the connection may write */
+	/* where to find things; NULL means the usual place */
+	const char *xend_url;	/* "unix:/var/lib/xend/xend-socket" or "http://host:8000" */
+	const char *proc_root;	/* "/proc" */
+	const char *sys_root;	/* "/sys" */
 };
 
 struct xen_driver_ops {
