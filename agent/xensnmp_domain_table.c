@@ -22,7 +22,8 @@ static bool domain_value(const struct xensnmp_row *row, unsigned column,
 
 	switch (column) {
 	case XENDOM_ID:
-		xensnmp_set_int(var, dom->domid);
+		/* a domain that is not running has no domid */
+		xensnmp_set_int(var, dom->domid >= XEN_DOMID_SHUTOFF_BASE ? -1 : (long)dom->domid);
 		return true;
 	case XENDOM_NAME:
 		if (!xen_bytes_known(&dom->name))

@@ -109,6 +109,15 @@ enum xen_domain_known {
 	XEN_DOM_HAVE_SHUTDOWN = 1u << 9,
 };
 
+/*
+ * Domains a toolstack knows while they are not running (xend's managed
+ * shut-off domains) have no domid; the driver that reports them keys them
+ * from here up: 65536 + (first 4 UUID octets, big-endian, mod 2147418112),
+ * the next free key on collision, wrapping to 65536 after 2147483647.
+ */
+#define XEN_DOMID_SHUTOFF_BASE 65536u
+#define XEN_DOMID_SHUTOFF_SPAN 2147418112u
+
 struct xen_domain {
 	int refcnt;		/* atomic; owned by the snapshots holding it */
 	uint32_t domid;
