@@ -18,6 +18,7 @@
  * The hypervisor and xend drivers slot in ahead of xenstore.
  */
 static const struct xen_driver_ops *const driver_table[] = {
+	&xen_hypervisor_driver,
 	&xen_xenstore_driver,
 };
 #define N_DRIVERS (sizeof(driver_table) / sizeof(driver_table[0]))
@@ -247,6 +248,12 @@ static void *gather_thread(void *arg)
 	xen_dirty_init(&dirty);
 	dirty.full = true;
 	refresh(conn, &dirty);
+	/* one line that says what this agent cannot read or do, and why */
+	pthread_mutex_lock(&conn->lock);
+	if (conn->status.unavailable[0])
+		xen_log(&conn->log, XEN_LOG_NOTICE, "xen: %s mode; unavailable: %s",
+			conn->read_write ? "read-write" : "read-only", conn->status.unavailable);
+	pthread_mutex_unlock(&conn->lock);
 	xen_dirty_free(&dirty);
 	poke(conn->notify[1]);	/* the open log lines */
 

@@ -71,6 +71,7 @@ struct xen_driver_ops {
 	uint64_t (*requests)(void *priv);
 };
 
+extern const struct xen_driver_ops xen_hypervisor_driver;
 extern const struct xen_driver_ops xen_xenstore_driver;
 
 #endif

@@ -10,67 +10,110 @@ static void take_bytes(struct xen_bytes *dst, const struct xen_bytes *src)
 		xen_bytes_set(dst, src->data, src->len);
 }
 
-/* Copies a device array; the first view that has devices supplies them. */
-static void *dup_array(const void *src, size_t n, size_t size)
-{
-	void *copy = n ? malloc(n * size) : NULL;
-
-	if (copy)
-		memcpy(copy, src, n * size);
-	return copy;
-}
-
-static void copy_devices(struct xen_domain *dst, const struct xen_domain *src)
-{
-	size_t i;
-
-	if (!dst->n_vcpus && src->n_vcpus) {
-		dst->vcpus = dup_array(src->vcpus, src->n_vcpus,
-				       sizeof(*src->vcpus));
-		dst->n_vcpus = dst->vcpus ? src->n_vcpus : 0;
-	}
-	if (!dst->n_vifs && src->n_vifs &&
-	    (dst->vifs = calloc(src->n_vifs, sizeof(*dst->vifs)))) {
-		for (i = 0; i < src->n_vifs; i++) {
-			struct xen_vif *d = &dst->vifs[i];
-			const struct xen_vif *s = &src->vifs[i];
-
-			*d = *s;
-			memset(&d->mac, 0, 4 * sizeof(d->mac));
-			take_bytes(&d->mac, &s->mac);
-			take_bytes(&d->bridge, &s->bridge);
-			take_bytes(&d->ifname, &s->ifname);
-			take_bytes(&d->script, &s->script);
-		}
-		dst->n_vifs = src->n_vifs;
-	}
-	if (!dst->n_vbds && src->n_vbds &&
-	    (dst->vbds = calloc(src->n_vbds, sizeof(*dst->vbds)))) {
-		for (i = 0; i < src->n_vbds; i++) {
-			struct xen_vbd *d = &dst->vbds[i];
-			const struct xen_vbd *s = &src->vbds[i];
-
-			*d = *s;
-			memset(&d->dev, 0, 5 * sizeof(d->dev));
-			take_bytes(&d->dev, &s->dev);
-			take_bytes(&d->params, &s->params);
-			take_bytes(&d->mode, &s->mode);
-			take_bytes(&d->device_type, &s->device_type);
-			take_bytes(&d->backend_type, &s->backend_type);
-		}
-		dst->n_vbds = src->n_vbds;
-	}
-}
-
-#define TAKE(flag, field)                                     \
-	do {                                                  \
+#define TAKE(flag, field)                                              \
+	do {                                                           \
 		if (!(dst->known & (flag)) && (src->known & (flag))) { \
-			dst->field = src->field;              \
-			dst->known |= (flag);                 \
-		}                                             \
+			dst->field = src->field;                       \
+			dst->known |= (flag);                          \
+		}                                                      \
 	} while (0)
 
-static void merge_domain(struct xen_domain *dst, const struct xen_domain *src)
+static void merge_vcpu(struct xen_vcpu *dst, const struct xen_vcpu *src)
+{
+	dst->sources |= src->sources;
+	TAKE(XEN_VCPU_HAVE_AVAILABILITY, online);
+	TAKE(XEN_VCPU_HAVE_STATE, state);
+	TAKE(XEN_VCPU_HAVE_CPU_TIME, cpu_time_ns);
+	TAKE(XEN_VCPU_HAVE_PHYS_CPU, phys_cpu);
+}
+
+static void merge_vif(struct xen_vif *dst, const struct xen_vif *src)
+{
+	take_bytes(&dst->mac, &src->mac);
+	take_bytes(&dst->bridge, &src->bridge);
+	take_bytes(&dst->ifname, &src->ifname);
+	take_bytes(&dst->script, &src->script);
+	TAKE(XEN_DEV_HAVE_BACKEND_DOMID, backend_domid);
+	TAKE(XEN_DEV_HAVE_STATE, state);
+	if (!(dst->known & XEN_DEV_HAVE_RX) && (src->known & XEN_DEV_HAVE_RX)) {
+		dst->rx_bytes = src->rx_bytes;
+		dst->rx_packets = src->rx_packets;
+		dst->rx_errors = src->rx_errors;
+		dst->rx_drops = src->rx_drops;
+		dst->known |= XEN_DEV_HAVE_RX;
+	}
+	if (!(dst->known & XEN_DEV_HAVE_TX) && (src->known & XEN_DEV_HAVE_TX)) {
+		dst->tx_bytes = src->tx_bytes;
+		dst->tx_packets = src->tx_packets;
+		dst->tx_errors = src->tx_errors;
+		dst->tx_drops = src->tx_drops;
+		dst->known |= XEN_DEV_HAVE_TX;
+	}
+}
+
+static void merge_vbd(struct xen_vbd *dst, const struct xen_vbd *src)
+{
+	take_bytes(&dst->dev, &src->dev);
+	take_bytes(&dst->params, &src->params);
+	take_bytes(&dst->mode, &src->mode);
+	take_bytes(&dst->device_type, &src->device_type);
+	take_bytes(&dst->backend_type, &src->backend_type);
+	TAKE(XEN_DEV_HAVE_BACKEND_DOMID, backend_domid);
+	TAKE(XEN_DEV_HAVE_STATE, state);
+	if (!(dst->known & XEN_DEV_HAVE_IO) && (src->known & XEN_DEV_HAVE_IO)) {
+		dst->rd_reqs = src->rd_reqs;
+		dst->wr_reqs = src->wr_reqs;
+		dst->rd_bytes = src->rd_bytes;
+		dst->wr_bytes = src->wr_bytes;
+		dst->oo_reqs = src->oo_reqs;
+		dst->known |= XEN_DEV_HAVE_IO;
+	}
+}
+
+/*
+ * Merges one kind of per-domain item, kept sorted by id, into dst.
+ * Items that only an augmenting view has are not added: statistics alone
+ * do not make a device.  Each item type has an unsigned id first.
+ */
+#define MERGE_ITEMS(type, arr, count, id, merge_fn)                          \
+	static void merge_##arr(struct xen_domain *dst,                      \
+				const struct xen_domain *src, bool augment)  \
+	{                                                                    \
+		size_t i = 0, j = 0, n = 0;                                  \
+		type *out;                                                   \
+		if (!src->count)                                             \
+			return;                                              \
+		out = calloc(dst->count + src->count, sizeof(*out));         \
+		if (!out)                                                    \
+			return;                                              \
+		while (i < dst->count || j < src->count) {                   \
+			if (j >= src->count ||                               \
+			    (i < dst->count &&                               \
+			     dst->arr[i].id < src->arr[j].id)) {             \
+				out[n++] = dst->arr[i++];                    \
+			} else if (i >= dst->count ||                        \
+				   src->arr[j].id < dst->arr[i].id) {        \
+				if (!augment) {                              \
+					out[n].id = src->arr[j].id;          \
+					merge_fn(&out[n++], &src->arr[j]);   \
+				}                                            \
+				j++;                                         \
+			} else {                                             \
+				out[n] = dst->arr[i++];                      \
+				merge_fn(&out[n++], &src->arr[j++]);         \
+			}                                                    \
+		}                                                            \
+		free(dst->arr);                                              \
+		dst->arr = out;                                              \
+		dst->count = n;                                              \
+	}
+
+MERGE_ITEMS(struct xen_vcpu, vcpus, n_vcpus, id, merge_vcpu)
+MERGE_ITEMS(struct xen_vif, vifs, n_vifs, devid, merge_vif)
+MERGE_ITEMS(struct xen_vbd, vbds, n_vbds, devid, merge_vbd)
+
+static void merge_domain(struct xen_domain *dst, const struct xen_domain *src,
+			 bool augment)
 {
 	dst->sources |= src->sources;
 	take_bytes(&dst->name, &src->name);
@@ -91,7 +134,9 @@ static void merge_domain(struct xen_domain *dst, const struct xen_domain *src)
 	TAKE(XEN_DOM_HAVE_VCPUS_MAX, vcpus_max);
 	TAKE(XEN_DOM_HAVE_CPU_TIME, cpu_time_ns);
 	TAKE(XEN_DOM_HAVE_START_TIME, start_time);
-	copy_devices(dst, src);
+	merge_vcpus(dst, src, augment);
+	merge_vifs(dst, src, augment);
+	merge_vbds(dst, src, augment);
 }
 
 static void merge_host(struct xen_host *dst, const struct xen_host *src)
@@ -114,6 +159,12 @@ static void merge_host(struct xen_host *dst, const struct xen_host *src)
 }
 
 #undef TAKE
+
+/* A view of device statistics only adds to what other views found. */
+static bool augments_only(const struct xen_snapshot *view)
+{
+	return view->sources == XEN_SRC_DOM0_STATS;
+}
 
 struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
 				     size_t n_views)
@@ -138,8 +189,8 @@ struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
 	/* walk the sorted domain lists side by side */
 	for (;;) {
 		uint32_t next = UINT32_MAX;
-		size_t holders = 0, first = 0;
-		struct xen_domain *dom;
+		size_t holders = 0, primaries = 0, first = 0;
+		struct xen_domain *dom = NULL;
 		bool any = false;
 
 		for (v = 0; v < n_views; v++) {
@@ -154,20 +205,25 @@ struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
 		}
 		if (!any)
 			break;
-		for (v = 0; v < n_views; v++)
-			if (views[v] && pos[v] < views[v]->n_domains &&
-			    views[v]->domains[pos[v]]->domid == next &&
-			    holders++ == 0)
+		for (v = 0; v < n_views; v++) {
+			if (!views[v] || pos[v] >= views[v]->n_domains ||
+			    views[v]->domains[pos[v]]->domid != next)
+				continue;
+			if (holders++ == 0)
 				first = v;
+			primaries += !augments_only(views[v]);
+		}
 
-		if (holders == 1) {
+		if (primaries == 0) {
+			/* statistics of a domain no other source knows: dropped */
+		} else if (holders == 1) {
 			dom = xen_domain_ref(views[first]->domains[pos[first]]);
 		} else if ((dom = xen_domain_new(next)) != NULL) {
 			for (v = 0; v < n_views; v++)
 				if (views[v] && pos[v] < views[v]->n_domains &&
 				    views[v]->domains[pos[v]]->domid == next)
-					merge_domain(dom,
-						     views[v]->domains[pos[v]]);
+					merge_domain(dom, views[v]->domains[pos[v]],
+						     augments_only(views[v]));
 		}
 		if (dom && xen_snapshot_add_domain(out, dom) < 0)
 			xen_domain_unref(dom);

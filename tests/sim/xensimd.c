@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sim_control.h"
+#include "sim_hv.h"
 #include "sim_model.h"
 #include "sim_store.h"
 #include "sim_xenstore.h"
@@ -57,6 +58,13 @@ static void run_control(struct sim *sim, int fd, int argc, char **argv)
 
 	if (argc == 0) {
 		ctl_reply(fd, "error empty command");
+		return;
+	}
+	if (strcmp(argv[0], "hv-dump") == 0) {
+		char *dump = sim_hv_dump(sim->model);
+
+		ctl_reply(fd, dump ? dump : "error out of memory");
+		free(dump);
 		return;
 	}
 	if (strcmp(argv[0], "stats") == 0) {

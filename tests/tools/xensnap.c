@@ -61,13 +61,33 @@ static void print_domain(const struct xen_domain *d)
 	if (d->known & XEN_DOM_HAVE_START_TIME)
 		printf(" start_time=%lld.%02ld", (long long)d->start_time.tv_sec,
 		       d->start_time.tv_nsec / 10000000L);
+	if (d->known & XEN_DOM_HAVE_STATE)
+		printf(" state=%d", (int)d->state);
+	if (d->known & XEN_DOM_HAVE_MEM_CURRENT)
+		printf(" mem_current_kib=%" PRIu64, d->mem_current_kib);
+	if (d->known & XEN_DOM_HAVE_CPU_TIME)
+		printf(" cpu_time_ns=%" PRIu64, d->cpu_time_ns);
 	printf(" sources=%u\n", d->sources);
+	for (i = 0; i < d->n_vcpus; i++) {
+		const struct xen_vcpu *v = &d->vcpus[i];
+
+		if (!(v->known & XEN_VCPU_HAVE_STATE))
+			continue;	/* availability alone is in the domain line */
+		printf("vcpu %u %u state=%d cpu_time_ns=%" PRIu64 " phys_cpu=%d\n", d->domid,
+		       v->id, (int)v->state, v->cpu_time_ns, v->phys_cpu);
+	}
 	for (i = 0; i < d->n_vifs; i++) {
 		printf("vif %u %u", d->domid, d->vifs[i].devid);
 		print_bytes("mac", &d->vifs[i].mac);
 		print_bytes("bridge", &d->vifs[i].bridge);
 		print_bytes("ifname", &d->vifs[i].ifname);
 		print_bytes("script", &d->vifs[i].script);
+		if (d->vifs[i].known & XEN_DEV_HAVE_RX)
+			printf(" rx_bytes=%" PRIu64 " rx_packets=%" PRIu64, d->vifs[i].rx_bytes,
+			       d->vifs[i].rx_packets);
+		if (d->vifs[i].known & XEN_DEV_HAVE_TX)
+			printf(" tx_bytes=%" PRIu64 " tx_packets=%" PRIu64, d->vifs[i].tx_bytes,
+			       d->vifs[i].tx_packets);
 		printf("\n");
 	}
 	for (i = 0; i < d->n_vbds; i++) {
@@ -77,6 +97,10 @@ static void print_domain(const struct xen_domain *d)
 		print_bytes("mode", &d->vbds[i].mode);
 		print_bytes("device_type", &d->vbds[i].device_type);
 		print_bytes("backend", &d->vbds[i].backend_type);
+		if (d->vbds[i].known & XEN_DEV_HAVE_IO)
+			printf(" rd_reqs=%" PRIu64 " wr_reqs=%" PRIu64 " rd_bytes=%" PRIu64
+			       " wr_bytes=%" PRIu64, d->vbds[i].rd_reqs, d->vbds[i].wr_reqs,
+			       d->vbds[i].rd_bytes, d->vbds[i].wr_bytes);
 		printf("\n");
 	}
 }

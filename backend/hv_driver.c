@@ -1,0 +1,252 @@
+/*
+ * The hypervisor driver: real run state, CPU time, memory pages, vCPUs
+ * and host facts through libxenctrl hypercalls.  Root only.
+ *
+ * Xen reports domains in chunks (xc_domain_getinfolist); a domain that
+ * vanishes between the list and a vCPU query is simply skipped.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenctrl.h>
+
+#include "xen_driver.h"
+
+#define GETINFO_CHUNK 1024
+#define PAGE_KIB 4	/* x86 pages */
+
+struct hv_drv {
+	xc_interface *xch;
+	xentoollog_logger quiet;	/* libxenctrl would print to stderr */
+	struct xen_log_queue *log;
+	xc_domaininfo_t *info;
+	uint64_t requests;
+};
+
+static void quiet_vmessage(struct xentoollog_logger *logger, xentoollog_level level,
+			   int errnoval, const char *context, const char *format, va_list al)
+{
+	(void)logger; (void)level; (void)errnoval; (void)context; (void)format; (void)al;
+}
+
+static void quiet_destroy(struct xentoollog_logger *logger)
+{
+	(void)logger;
+}
+
+static void *hv_open(const struct xen_driver_env *env, char *why, size_t why_len)
+{
+	struct hv_drv *d = calloc(1, sizeof(*d));
+
+	if (!d || !(d->info = calloc(GETINFO_CHUNK, sizeof(*d->info)))) {
+		free(d);
+		snprintf(why, why_len, "out of memory");
+		return NULL;
+	}
+	d->quiet.vmessage = quiet_vmessage;
+	d->quiet.destroy = quiet_destroy;
+	d->log = env->log;
+	d->xch = xc_interface_open(&d->quiet, &d->quiet, 0);
+	if (!d->xch) {
+		snprintf(why, why_len, "no hypercall interface (%s)", strerror(errno));
+		free(d->info);
+		free(d);
+		return NULL;
+	}
+	xen_log(d->log, XEN_LOG_INFO, "hypervisor: hypercall interface open");
+	return d;
+}
+
+static void hv_close(void *priv)
+{
+	struct hv_drv *d = priv;
+
+	if (!d)
+		return;
+	xc_interface_close(d->xch);
+	free(d->info);
+	free(d);
+}
+
+static int hv_event_fd(void *priv)
+{
+	(void)priv;
+	return -1;
+}
+
+static int hv_read_events(void *priv, const struct xen_snapshot *view, struct xen_dirty *dirty)
+{
+	(void)priv; (void)view; (void)dirty;
+	return 0;
+}
+
+static uint64_t hv_requests(void *priv)
+{
+	return ((struct hv_drv *)priv)->requests;
+}
+
+static bool uuid_is_nil(const uint8_t *u)
+{
+	static const uint8_t nil[16];
+
+	return memcmp(u, nil, sizeof(nil)) == 0;
+}
+
+static void fill_state(struct xen_domain *dom, uint32_t flags)
+{
+	unsigned code = (flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
+
+	dom->known |= XEN_DOM_HAVE_STATE | XEN_DOM_HAVE_SHUTDOWN;
+	dom->shutdown = XEN_SHUTDOWN_NONE;
+	if (flags & XEN_DOMINF_dying) {
+		dom->state = XEN_RUN_DYING;
+	} else if (flags & XEN_DOMINF_shutdown) {
+		/* public/sched.h SHUTDOWN_* codes, shifted past "none" */
+		dom->shutdown = code <= SHUTDOWN_soft_reset ? (enum xen_shutdown_code)(code + 1)
+							    : XEN_SHUTDOWN_UNKNOWN;
+		dom->state = code == SHUTDOWN_crash ? XEN_RUN_CRASHED : XEN_RUN_SHUTDOWN;
+	} else if (flags & XEN_DOMINF_paused) {
+		dom->state = XEN_RUN_PAUSED;
+	} else if (flags & XEN_DOMINF_blocked) {
+		dom->state = XEN_RUN_BLOCKED;
+	} else {
+		/* running, or runnable and waiting for a pCPU */
+		dom->state = XEN_RUN_RUNNING;
+	}
+}
+
+static void fill_vcpus(struct hv_drv *d, struct xen_domain *dom, unsigned max_vcpu_id)
+{
+	unsigned n = max_vcpu_id + 1, i, got = 0;
+
+	if (max_vcpu_id == XEN_INVALID_MAX_VCPU_ID || n > 4096)
+		return;
+	dom->vcpus = calloc(n, sizeof(*dom->vcpus));
+	if (!dom->vcpus)
+		return;
+	for (i = 0; i < n; i++) {
+		xc_vcpuinfo_t vi;
+		struct xen_vcpu *v = &dom->vcpus[got];
+
+		d->requests++;
+		if (xc_vcpu_getinfo(d->xch, dom->domid, i, &vi) < 0)
+			continue;	/* the domain went away meanwhile */
+		v->id = i;
+		v->sources = XEN_SRC_HYPERVISOR;
+		v->known = XEN_VCPU_HAVE_STATE | XEN_VCPU_HAVE_CPU_TIME | XEN_VCPU_HAVE_PHYS_CPU;
+		v->state = !vi.online ? XEN_VCPU_OFFLINE : vi.running ? XEN_VCPU_RUNNING
+								   : XEN_VCPU_BLOCKED;
+		v->cpu_time_ns = vi.cpu_time;
+		v->phys_cpu = vi.online && vi.cpu <= INT_MAX ? (int)vi.cpu : -1;
+		got++;
+	}
+	dom->n_vcpus = got;
+}
+
+static struct xen_domain *domain_from_info(struct hv_drv *d, const xc_domaininfo_t *in)
+{
+	struct xen_domain *dom = xen_domain_new(in->domain);
+
+	if (!dom)
+		return NULL;
+	dom->sources = XEN_SRC_HYPERVISOR;
+	fill_state(dom, in->flags);
+	dom->mem_current_kib = in->tot_pages * PAGE_KIB;
+	dom->known |= XEN_DOM_HAVE_MEM_CURRENT;
+	/* libxenstat reads UINT_MAX pages as "no limit": leave it unknown */
+	if (in->max_pages != UINT_MAX) {
+		dom->mem_max_kib = in->max_pages * PAGE_KIB;
+		dom->known |= XEN_DOM_HAVE_MEM_MAX;
+	}
+	dom->cpu_time_ns = in->cpu_time;
+	dom->vcpus_online = in->nr_online_vcpus;
+	dom->known |= XEN_DOM_HAVE_CPU_TIME | XEN_DOM_HAVE_VCPUS_ONLINE;
+	if (in->max_vcpu_id != XEN_INVALID_MAX_VCPU_ID) {
+		dom->vcpus_max = in->max_vcpu_id + 1;
+		dom->known |= XEN_DOM_HAVE_VCPUS_MAX;
+	}
+	/* dom0's handle is all zeros: that is no UUID */
+	if (!uuid_is_nil(in->handle)) {
+		memcpy(dom->uuid, in->handle, sizeof(dom->uuid));
+		dom->known |= XEN_DOM_HAVE_UUID;
+	}
+	fill_vcpus(d, dom, in->max_vcpu_id);
+	return dom;
+}
+
+static void fill_host(struct hv_drv *d, struct xen_host *h)
+{
+	xc_physinfo_t pi = { 0 };
+	xen_extraversion_t extra = { 0 };
+	char version[64];
+	int v;
+
+	d->requests++;
+	if (xc_physinfo(d->xch, &pi) == 0) {
+		h->cpus = pi.nr_cpus;
+		h->cpu_mhz = pi.cpu_khz / 1000;
+		h->total_mem_kib = pi.total_pages * PAGE_KIB;
+		h->free_mem_kib = pi.free_pages * PAGE_KIB;
+		h->known |= XEN_HOST_HAVE_CPUS | XEN_HOST_HAVE_CPU_MHZ |
+			    XEN_HOST_HAVE_TOTAL_MEM | XEN_HOST_HAVE_FREE_MEM;
+	}
+	d->requests += 2;
+	v = xc_version(d->xch, XENVER_version, NULL);
+	if (v >= 0 && xc_version(d->xch, XENVER_extraversion, &extra) == 0) {
+		extra[sizeof(extra) - 1] = '\0';
+		snprintf(version, sizeof(version), "%d.%d%s", v >> 16, v & 0xffff, extra);
+		if (xen_bytes_set(&h->xen_version, version, strlen(version)) == 0)
+			h->known |= XEN_HOST_HAVE_VERSION;
+	}
+}
+
+static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct xen_dirty *dirty,
+		     struct xen_snapshot *out, char *why, size_t why_len)
+{
+	struct hv_drv *d = priv;
+	uint32_t first = 0;
+
+	(void)prev;
+	(void)dirty;	/* run state and CPU time change all the time: read all */
+	fill_host(d, &out->host);
+	for (;;) {
+		int n, i;
+
+		d->requests++;
+		n = xc_domain_getinfolist(d->xch, first, GETINFO_CHUNK, d->info);
+		if (n < 0) {
+			snprintf(why, why_len, "xc_domain_getinfolist: %s", strerror(errno));
+			return -1;
+		}
+		for (i = 0; i < n; i++) {
+			struct xen_domain *dom = domain_from_info(d, &d->info[i]);
+
+			if (!dom || xen_snapshot_add_domain(out, dom) < 0) {
+				xen_domain_unref(dom);
+				snprintf(why, why_len, "out of memory");
+				return -1;
+			}
+		}
+		if (n < GETINFO_CHUNK)
+			break;
+		first = d->info[n - 1].domain + 1u;
+	}
+	out->sources |= XEN_SRC_HYPERVISOR;
+	return 0;
+}
+
+const struct xen_driver_ops xen_hypervisor_driver = {
+	.name = "hypervisor",
+	.source = XEN_SRC_HYPERVISOR,
+	.needs_privilege = true,
+	.open = hv_open,
+	.close = hv_close,
+	.event_fd = hv_event_fd,
+	.read_events = hv_read_events,
+	.gather = hv_gather,
+	.requests = hv_requests,
+};

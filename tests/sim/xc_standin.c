@@ -1,0 +1,256 @@
+/*
+ * A stand-in for the libxenctrl calls the hypervisor driver makes, for
+ * tests only: loaded in place of the real library with LD_PRELOAD, it
+ * answers from the simulated host (xensimd), whose control socket it
+ * finds in XENSIM_CONTROL.  Without it, like the real library without
+ * /dev/xen/privcmd, opening fails with ENOENT; not as root, EACCES.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <xenctrl.h>
+
+struct sim_vcpu {
+	unsigned domid, id, online, running, blocked, cpu;
+	unsigned long long cpu_ns;
+};
+
+struct xc_interface_core {
+	char *dump;			/* the last hv-dump */
+	xc_domaininfo_t *doms;
+	size_t n_doms;
+	struct sim_vcpu *vcpus;
+	size_t n_vcpus;
+	unsigned cpus, cpu_mhz;
+	unsigned long long total_kib, free_kib;
+	char version[32];
+};
+
+static char *fetch_dump(void)
+{
+	const char *path = getenv("XENSIM_CONTROL");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t len = 0, cap = 65536;
+	char *buf;
+	int fd;
+
+	if (!path || strlen(path) >= sizeof(sun.sun_path))
+		return NULL;
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    write(fd, "hv-dump", 8) != 8) {
+		close(fd);
+		return NULL;
+	}
+	shutdown(fd, SHUT_WR);
+	buf = malloc(cap);
+	while (buf) {
+		ssize_t n;
+
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap *= 2);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (buf)
+		buf[len] = '\0';
+	if (buf && strncmp(buf, "ok\n", 3) != 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+static void hex_uuid(const char *hex, uint8_t out[16])
+{
+	unsigned i, b;
+
+	memset(out, 0, 16);
+	for (i = 0; i < 16 && sscanf(hex + 2 * i, "%2x", &b) == 1; i++)
+		out[i] = (uint8_t)b;
+}
+
+/* re-reads the simulated host; 0 or -1 with errno */
+static int refresh(xc_interface *xch)
+{
+	char *dump = fetch_dump(), *line, *save = NULL;
+
+	if (!dump) {
+		errno = EIO;
+		return -1;
+	}
+	free(xch->dump);
+	free(xch->doms);
+	free(xch->vcpus);
+	xch->dump = dump;
+	xch->doms = NULL;
+	xch->vcpus = NULL;
+	xch->n_doms = xch->n_vcpus = 0;
+	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "host ", 5) == 0) {
+			sscanf(line, "host cpus=%u cpu_mhz=%u total_kib=%llu free_kib=%llu version=%31s",
+			       &xch->cpus, &xch->cpu_mhz, &xch->total_kib, &xch->free_kib, xch->version);
+		} else if (strncmp(line, "dom ", 4) == 0) {
+			xc_domaininfo_t *d, *grown = realloc(xch->doms, (xch->n_doms + 1) * sizeof(*grown));
+			unsigned id, flags, online, maxid;
+			unsigned long long tot, max, cpu;
+			char uuid[33] = "";
+
+			if (!grown)
+				return -1;
+			xch->doms = grown;
+			if (sscanf(line, "dom %u flags=%x tot_kib=%llu max_kib=%llu cpu_ns=%llu online=%u "
+				   "max_vcpu_id=%u uuid=%32s", &id, &flags, &tot, &max, &cpu, &online,
+				   &maxid, uuid) != 8)
+				continue;
+			d = &xch->doms[xch->n_doms++];
+			memset(d, 0, sizeof(*d));
+			d->domain = (domid_t)id;
+			d->flags = flags;
+			d->tot_pages = tot / 4;
+			d->max_pages = max / 4;
+			d->cpu_time = cpu;
+			d->nr_online_vcpus = online;
+			d->max_vcpu_id = maxid;
+			hex_uuid(uuid, d->handle);
+		} else if (strncmp(line, "vcpu ", 5) == 0) {
+			struct sim_vcpu *v, *grown = realloc(xch->vcpus, (xch->n_vcpus + 1) * sizeof(*grown));
+
+			if (!grown)
+				return -1;
+			xch->vcpus = grown;
+			v = &xch->vcpus[xch->n_vcpus];
+			if (sscanf(line, "vcpu %u %u online=%u running=%u blocked=%u cpu_ns=%llu cpu=%u",
+				   &v->domid, &v->id, &v->online, &v->running, &v->blocked, &v->cpu_ns,
+				   &v->cpu) == 7)
+				xch->n_vcpus++;
+		}
+	}
+	return 0;
+}
+
+xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *dombuild_logger,
+				unsigned open_flags)
+{
+	xc_interface *xch;
+
+	(void)logger; (void)dombuild_logger; (void)open_flags;
+	if (!getenv("XENSIM_CONTROL")) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (geteuid() != 0) {
+		errno = EACCES;
+		return NULL;
+	}
+	xch = calloc(1, sizeof(*xch));
+	if (!xch)
+		return NULL;
+	if (refresh(xch) < 0) {
+		free(xch);
+		errno = ENOENT;
+		return NULL;
+	}
+	return xch;
+}
+
+int xc_interface_close(xc_interface *xch)
+{
+	if (xch) {
+		free(xch->dump);
+		free(xch->doms);
+		free(xch->vcpus);
+		free(xch);
+	}
+	return 0;
+}
+
+int xc_physinfo(xc_interface *xch, xc_physinfo_t *info)
+{
+	if (refresh(xch) < 0)
+		return -1;
+	memset(info, 0, sizeof(*info));
+	info->nr_cpus = xch->cpus;
+	info->max_cpu_id = xch->cpus ? xch->cpus - 1 : 0;
+	info->cpu_khz = xch->cpu_mhz * 1000u;
+	info->total_pages = xch->total_kib / 4;
+	info->free_pages = xch->free_kib / 4;
+	return 0;
+}
+
+int xc_version(xc_interface *xch, int cmd, void *arg)
+{
+	unsigned major = 0, minor = 0;
+	int used = 0;
+
+	if (sscanf(xch->version, "%u.%u%n", &major, &minor, &used) < 2) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (cmd == XENVER_version)
+		return (int)(major << 16 | minor);
+	if (cmd == XENVER_extraversion) {
+		snprintf(arg, sizeof(xen_extraversion_t), "%s", xch->version + used);
+		return 0;
+	}
+	errno = ENOSYS;
+	return -1;
+}
+
+int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int max_domains,
+			  xc_domaininfo_t *info)
+{
+	size_t i;
+	unsigned n = 0;
+
+	/* a new listing starts at 0: that is when the host is re-read */
+	if (first_domain == 0 && refresh(xch) < 0)
+		return -1;
+	for (i = 0; i < xch->n_doms && n < max_domains; i++)
+		if (xch->doms[i].domain >= first_domain)
+			info[n++] = xch->doms[i];
+	return (int)n;
+}
+
+int xc_vcpu_getinfo(xc_interface *xch, uint32_t domid, uint32_t vcpu, xc_vcpuinfo_t *info)
+{
+	size_t i;
+
+	for (i = 0; i < xch->n_vcpus; i++) {
+		const struct sim_vcpu *v = &xch->vcpus[i];
+
+		if (v->domid == domid && v->id == vcpu) {
+			memset(info, 0, sizeof(*info));
+			info->online = (uint8_t)v->online;
+			info->running = (uint8_t)v->running;
+			info->blocked = (uint8_t)v->blocked;
+			info->cpu_time = v->cpu_ns;
+			info->cpu = v->cpu;
+			return 0;
+		}
+	}
+	errno = ESRCH;
+	return -1;
+}
