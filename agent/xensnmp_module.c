@@ -30,6 +30,7 @@ static struct {
 	enum xen_mode mode;
 	unsigned refresh;
 	bool mode_fixed, refresh_fixed;	/* set on the command line */
+	char xend_url[256], proc_root[256], sys_root[256];	/* "" = default */
 	struct xen_conn *conn;
 	struct xen_snapshot *snap;
 	unsigned alarm;
@@ -133,6 +134,22 @@ static void parse_refresh_token(const char *token, char *line)
 	(void)token;
 }
 
+static void parse_path_token(const char *token, char *line)
+{
+	char *dst = strcmp(token, "xensnmpXendUrl") == 0 ? mod.xend_url
+		  : strcmp(token, "xensnmpProcRoot") == 0 ? mod.proc_root : mod.sys_root;
+
+	if (strlen(line) >= sizeof(mod.xend_url))
+		config_perror("value too long");
+	else
+		strcpy(dst, line);
+}
+
+static const char *or_null(const char *s)
+{
+	return s[0] ? s : NULL;
+}
+
 static void start_timer(void)
 {
 	if (mod.alarm)
@@ -146,6 +163,9 @@ static int after_config(int major, int minor, void *server, void *client)
 	struct xen_conn_config cfg = {
 		.mode = mod.mode,
 		.stale_after_seconds = 3 * mod.refresh + 2,
+		.xend_url = or_null(mod.xend_url),
+		.proc_root = or_null(mod.proc_root),
+		.sys_root = or_null(mod.sys_root),
 	};
 
 	(void)major;
@@ -173,6 +193,10 @@ void init_xensnmp(void)
 				    "auto|read-only|read-write");
 	register_app_config_handler("xensnmpRefresh", parse_refresh_token, NULL,
 				    "seconds");
+	register_app_config_handler("xensnmpXendUrl", parse_path_token, NULL,
+				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
+	register_app_config_handler("xensnmpProcRoot", parse_path_token, NULL, "directory");
+	register_app_config_handler("xensnmpSysRoot", parse_path_token, NULL, "directory");
 	snmp_register_callback(SNMP_CALLBACK_LIBRARY,
 			       SNMP_CALLBACK_POST_READ_CONFIG, after_config,
 			       NULL);
@@ -194,6 +218,9 @@ void deinit_xensnmp(void)
 				 NULL, 1);
 	unregister_app_config_handler("xensnmpMode");
 	unregister_app_config_handler("xensnmpRefresh");
+	unregister_app_config_handler("xensnmpXendUrl");
+	unregister_app_config_handler("xensnmpProcRoot");
+	unregister_app_config_handler("xensnmpSysRoot");
 	if (mod.alarm)
 		snmp_alarm_unregister(mod.alarm);
 	mod.alarm = 0;

@@ -20,6 +20,7 @@
 static const struct xen_driver_ops *const driver_table[] = {
 	&xen_hypervisor_driver,
 	&xen_xenstore_driver,
+	&xen_dom0_stats_driver,
 };
 #define N_DRIVERS (sizeof(driver_table) / sizeof(driver_table[0]))
 
@@ -29,6 +30,7 @@ struct driver_slot {
 	struct xen_snapshot *view;	/* its last good view */
 	char why[256];			/* why it is not open */
 	bool skipped;			/* not tried in this mode */
+	bool unused;			/* not configured: not reported either */
 	bool was_open;			/* for "lost" / "back" log lines */
 };
 
@@ -85,7 +87,7 @@ static void describe_unavailable(struct xen_conn *conn)
 	for (i = 0; i < N_DRIVERS; i++) {
 		struct driver_slot *s = &conn->slots[i];
 
-		if (s->priv)
+		if (s->priv || s->unused)
 			continue;
 		n = snprintf(p, left, "%s%s: %s", p == conn->status.unavailable
 			     ? "" : "; ", s->ops->name, s->why);
@@ -99,7 +101,7 @@ static void describe_unavailable(struct xen_conn *conn)
 			 p == conn->status.unavailable ? "" : "; ");
 }
 
-static bool open_driver(struct xen_conn *conn, struct driver_slot *s)
+static struct xen_driver_env driver_env(struct xen_conn *conn)
 {
 	struct xen_driver_env env = {
 		.log = &conn->log,
@@ -108,6 +110,13 @@ static bool open_driver(struct xen_conn *conn, struct driver_slot *s)
 		.proc_root = conn->cfg.proc_root,
 		.sys_root = conn->cfg.sys_root,
 	};
+
+	return env;
+}
+
+static bool open_driver(struct xen_conn *conn, struct driver_slot *s)
+{
+	struct xen_driver_env env = driver_env(conn);
 
 	if (s->skipped || s->priv)
 		return false;
@@ -130,7 +139,12 @@ static void open_all(struct xen_conn *conn, bool first)
 
 	for (i = 0; i < N_DRIVERS; i++) {
 		struct driver_slot *s = &conn->slots[i];
+		struct xen_driver_env env = driver_env(conn);
 
+		if (first && s->ops->wanted && !s->ops->wanted(&env)) {
+			s->skipped = s->unused = true;
+			continue;
+		}
 		if (first && s->ops->needs_privilege &&
 		    (!root || !conn->read_write)) {
 			s->skipped = true;

@@ -43,6 +43,9 @@ struct xen_driver_ops {
 	const char *name;
 	unsigned source;	/* XEN_SRC_* */
 	bool needs_privilege;	/* opened only by root */
+	/* Whether this host's configuration asks for it (NULL: always).
+	 * A driver not wanted is neither opened nor reported missing. */
+	bool (*wanted)(const struct xen_driver_env *env);
 
 	/* Opens; on failure returns NULL and sets *why (static text ok). */
 	void *(*open)(const struct xen_driver_env *env, char *why,
@@ -73,5 +76,6 @@ struct xen_driver_ops {
 
 extern const struct xen_driver_ops xen_hypervisor_driver;
 extern const struct xen_driver_ops xen_xenstore_driver;
+extern const struct xen_driver_ops xen_dom0_stats_driver;
 
 #endif

@@ -142,7 +142,8 @@ static size_t list_ids(struct xs_drv *d, const char *path, unsigned **ids)
 			(*ids)[n++] = (unsigned)v;
 	}
 	free(names);
-	qsort(*ids, n, sizeof(**ids), cmp_uint);
+	if (n)
+		qsort(*ids, n, sizeof(**ids), cmp_uint);
 	return n;
 }
 

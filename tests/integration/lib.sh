@@ -9,6 +9,7 @@ SIM=$top_builddir/tests/sim/xensimd
 AGENT=$top_builddir/agent/xensnmpd
 PLUGIN=$top_builddir/agent/.libs/xensnmp.so
 XENSNAP=$top_builddir/tests/tools/xensnap
+XCSIM=$top_builddir/tests/sim/.libs/libxcsim.so
 
 T=$(mktemp -d /tmp/xensnmp-test.XXXXXX)
 export SNMP_PERSISTENT_DIR=$T/persist
@@ -105,12 +106,20 @@ stop_snmpd() {
 	SNMPD_PID=
 }
 
-start_agent() {	# start_agent [AGENT OPTIONS...]
+# with_hypervisor: the agent's hypercalls go to the simulated host
+# (the libxenctrl stand-in, preloaded; sanitizers must let it come first)
+with_hypervisor() {
+	AGENT_ENV=("LD_PRELOAD=$XCSIM" "XENSIM_CONTROL=$T/sim.ctl"
+		   "ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0")
+}
+AGENT_ENV=()
+
+start_agent() {	# start_agent [AGENT OPTIONS...]; environment from AGENT_ENV
 	rm -f "$T/agent.pid"
-	"$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -p "$T/agent.pid" \
+	env "${AGENT_ENV[@]}" "$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -p "$T/agent.pid" \
 		--refresh 1 "$@" >>"$T/agent.stderr" 2>&1 &
 	AGENT_PID=$!
-	wait_for 20 agent_serves || { log "agent did not serve"; tail -20 "$T/agent.log" "$T/agent.stderr"; exit 1; }
+	wait_for 20 agent_serves || { log "agent did not serve"; tail -n 20 "$T/agent.log" "$T/agent.stderr"; exit 1; }
 }
 
 agent_serves() {

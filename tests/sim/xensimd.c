@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim_control.h"
 #include "sim_hv.h"
+#include "sim_stats.h"
 #include "sim_model.h"
 #include "sim_store.h"
 #include "sim_xenstore.h"
@@ -34,7 +36,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xensimd --xenstore SOCKET [--control SOCKET] [--scenario FILE]\n"
-		"               [--domains N] [--pidfile FILE] [-v]\n"
+		"               [--domains N] [--pidfile FILE] [--stats-root DIR] [-v]\n"
 		"       xensimd ctl CONTROL-SOCKET COMMAND [ARGS...]\n"
 		"\n"
 		"commands: add DOMID key=value...   remove DOMID   set DOMID key=value...\n"
@@ -114,11 +116,14 @@ int main(int argc, char **argv)
 		{ "scenario", required_argument, NULL, 's' },
 		{ "domains", required_argument, NULL, 'n' },
 		{ "pidfile", required_argument, NULL, 'p' },
+		{ "stats-root", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *xs_path = NULL, *ctl_path = NULL, *scenario = NULL, *pidfile = NULL;
+	const char *stats_root = NULL;
+	struct timespec last_stats = { 0 };
 	struct sim sim = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	static struct pollfd fds[MAX_POLL];
@@ -128,13 +133,14 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "ctl") == 0)
 		return ctl_client(argv[2], argc - 3, argv + 3);
 
-	while ((opt = getopt_long(argc, argv, "x:c:s:n:p:vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "x:c:s:n:p:S:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'x': xs_path = optarg; break;
 		case 'c': ctl_path = optarg; break;
 		case 's': scenario = optarg; break;
 		case 'n': domains = strtol(optarg, NULL, 10); break;
 		case 'p': pidfile = optarg; break;
+		case 'S': stats_root = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -170,13 +176,25 @@ int main(int argc, char **argv)
 	while (!stop_requested && !sim.quit) {
 		int n = 0;
 
+		if (stats_root) {
+			struct timespec now;
+
+			/* the fixture's counters move once a second */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec != last_stats.tv_sec) {
+				if (sim_stats_write(sim.model, stats_root) < 0)
+					fprintf(stderr, "xensimd: %s: %s\n", stats_root, strerror(errno));
+				last_stats = now;
+			}
+		}
+
 		if (ctl_fd >= 0) {
 			fds[0].fd = ctl_fd;
 			fds[0].events = POLLIN;
 			n = 1;
 		}
 		n += sim_xs_pollfds(sim.xs, fds + n, MAX_POLL - n);
-		if (poll(fds, (nfds_t)n, 1000) < 0) {
+		if (poll(fds, (nfds_t)n, stats_root ? 200 : 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("xensimd: poll");

@@ -4,6 +4,7 @@
  * (backend alone, without SNMP) and by bench/.
  *
  *   xensnap [--read-only] [--full N] [--quiet] [--timeout SECONDS]
+ *           [--xend-url URL] [--proc-root DIR] [--sys-root DIR]
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -112,6 +113,9 @@ int main(int argc, char **argv)
 		{ "full", required_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "xend-url", required_argument, NULL, 'x' },
+		{ "proc-root", required_argument, NULL, 'P' },
+		{ "sys-root", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct xen_conn_config cfg = { .mode = XEN_MODE_AUTO };
@@ -133,11 +137,21 @@ int main(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'x':
+			cfg.xend_url = optarg;
+			break;
+		case 'P':
+			cfg.proc_root = optarg;
+			break;
+		case 'S':
+			cfg.sys_root = optarg;
+			break;
 		case 't':
 			timeout_ms = atoi(optarg) * 1000;
 			break;
 		default:
-			fprintf(stderr, "usage: xensnap [--read-only] [--full N] [--quiet] [--timeout S]\n");
+			fprintf(stderr, "usage: xensnap [--read-only] [--full N] [--quiet] [--timeout S]\n"
+				"               [--xend-url URL] [--proc-root DIR] [--sys-root DIR]\n");
 			return 2;
 		}
 	}

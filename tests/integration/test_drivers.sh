@@ -1,0 +1,92 @@
+#!/bin/bash
+# The drivers alone and together: xenstore only; hypervisor + xenstore +
+# dom0 statistics; the hypervisor without xenstore; read-only mode.  Where
+# two sources give the same value, they agree.
+. "$(dirname "$0")/lib.sh"
+
+start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" --stats-root "$T/stats"
+write_snmpd_conf </dev/null
+start_snmpd
+cat >"$T/agent.conf" <<CONF
+xensnmpProcRoot $T/stats/proc
+xensnmpSysRoot $T/stats/sys
+CONF
+
+# --- all drivers: hypervisor (stand-in), xenstore, dom0 statistics ---
+with_hypervisor
+start_agent -c "$T/agent.conf"
+check_eq "drivers: all three" 'xenstore(0) hypervisor(2) dom0Stats(3)' "$(bits xenHostDrivers.0)"
+check_eq "nothing unavailable" '' "$(get xenHostUnavailable.0)"
+check_eq "Xen version from the hypervisor" '4.17.7' "$(get xenHostXenVersion.0)"
+check_eq "host CPUs" 8 "$(get xenHostCpus.0)"
+check_eq "host CPU MHz" 2400 "$(get xenHostCpuMHz.0)"
+check_eq "host total memory MiB" 32768 "$(get xenHostTotalMemory.0)"
+check_eq "host free memory MiB" 8192 "$(get xenHostFreeMemory.0)"
+check_eq "web1 running" running "$(get xenDomainState.1)"
+check_eq "db1 paused" paused "$(get xenDomainState.2)"
+check_eq "pvh-test blocked" blocked "$(get xenDomainState.7)"
+check_eq "no shutdown reason while running" none "$(get xenDomainShutdownReason.1)"
+check_eq "current memory from the hypervisor" 524288 "$(get xenDomainMemCurrent.1)"
+check_eq "dom0 vCPUs now known (hypervisor)" 2 "$(get xenDomainVcpusMax.0)"
+check_eq "vCPUs agree: xenstore and hypervisor" "$(get xenDomainVcpusMax.2)" 4
+check_eq "UUID agrees (hypervisor first)" '4f77abd2-3019-58e8-3bab-6fbf2118f880' "$(get xenDomainUUID.1)"
+check_eq "sources of a guest row" 'xenstore(0) hypervisor(2) dom0Stats(3)' "$(bits xenDomainDataSources.1)"
+check_eq "sources of dom0's row" 'xenstore(0) hypervisor(2)' "$(bits xenDomainDataSources.0)"
+t1=$(get xenDomainCpuTime.1)
+sleep 1.5
+t2=$(get xenDomainCpuTime.1)
+if [ "$t2" -gt "$t1" ] 2>/dev/null; then pass "CPU time moves ($t1 -> $t2)"; else fail "CPU time moves: $t1 -> $t2"; fi
+check_eq "paused domain's CPU time stands" "$(get xenDomainCpuTime.2)" "$(sleep 1.2; get xenDomainCpuTime.2)"
+check_eq "vCPU state: web1 vCPU 0 running" running "$(get xenVcpuState.1.0)"
+check_eq "vCPU state: web1 vCPU 1 offline" offline "$(get xenVcpuState.1.1)"
+check_eq "vCPU availability still from xenstore" offline "$(get xenVcpuAvailability.1.1)"
+check_eq "dom0 vCPU rows from the hypervisor" "0.0 0.1" \
+	"$(walk xenVcpuState -Oq | awk '{print $1}' | sed -n 's/.*xenVcpuState\.\(0\.[0-9]*\)$/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+# VIF counters from /proc/net/dev, turned to the guest's point of view
+line=$(grep 'vif1.0:' "$T/stats/proc/net/dev" | tr -s ' ')
+rx=$(get xenVifRxBytes.1.0); tx=$(get xenVifTxBytes.1.0)
+if [ -n "$rx" ] && [ "$rx" -gt "$tx" ] 2>/dev/null; then pass "guest receives what dom0 transmits (rx $rx > tx $tx)"; else fail "vif direction: rx [$rx] tx [$tx] dom0 line [$line]"; fi
+check_match "db1's vif named by vifname gets counters" '^[0-9]+$' "$(get xenVifRxBytes.2.0)"
+check_match "VBD read bytes" '^[0-9]+$' "$(get xenVbdRdBytes.1.51712)"
+check_match "qdisk has no blkback counters" 'No Such Instance' "$(get xenVbdRdReqs.2.51728)"
+b1=$(get xenVbdRdReqs.1.51712); sleep 1.5; b2=$(get xenVbdRdReqs.1.51712)
+if [ "$b2" -gt "$b1" ] 2>/dev/null; then pass "VBD counters move"; else fail "VBD counters: $b1 -> $b2"; fi
+# a domain that only the statistics show is not made up
+mkdir -p "$T/stats/sys/class/net/vif99.0" 2>/dev/null || true
+check_match "no row from statistics alone" 'No Such Instance' "$(get xenDomainName.99)"
+sim set 1 state=crashed >/dev/null
+wait_for 3 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xenDomainState.1 | grep -q crashed" &&
+	pass "crash shows on the next refresh" || fail "crash shows"
+check_eq "crash reason" crash "$(get xenDomainShutdownReason.1)"
+stop_agent
+
+# --- read-only: no hypercalls even as root, and it says so ---
+start_agent -c "$T/agent.conf" --read-only
+check_eq "read-only: no hypervisor" 'xenstore(0) dom0Stats(3)' "$(bits xenHostDrivers.0)"
+check_match "read-only: says what it cannot do" 'hypervisor: read-only mode.*control: read-only mode' "$(get xenHostUnavailable.0)"
+grep -q 'xen: read-only mode; unavailable: hypervisor: read-only mode' "$T/agent.log" &&
+	pass "read-only: one log line lists what is unavailable" || fail "read-only log line"
+check_eq "read-only: state unknown" unknown "$(get xenDomainState.1)"
+stop_agent
+
+# --- xenstore only: no hypercall interface, no statistics ---
+AGENT_ENV=()
+start_agent
+check_eq "xenstore only" 'xenstore(0) dom0Stats(3)' "$(bits xenHostDrivers.0)"
+check_match "hypervisor unavailable, said why" 'hypervisor: no hypercall interface \(No such file or directory\)' "$(get xenHostUnavailable.0)"
+grep -q 'hypervisor: unavailable: no hypercall interface' "$T/agent.log" &&
+	pass "hypervisor unavailability logged" || fail "hypervisor unavailability logged"
+check_eq "only one such line" 1 "$(grep -c 'hypervisor: unavailable' "$T/agent.log")"
+stop_agent
+
+# --- the hypervisor alone: no xenstore reachable ---
+with_hypervisor
+AGENT_ENV+=("XENSTORED_PATH=$T/no-xenstored.sock")
+start_agent
+check_eq "hypervisor alone" 'hypervisor(2) dom0Stats(3)' "$(bits xenHostDrivers.0)"
+check_eq "rows from the hypervisor alone" 4 "$(get xenHostDomainCount.0)"
+check_eq "its state" paused "$(get xenDomainState.2)"
+check_match "names need xenstore" 'No Such Instance' "$(get xenDomainName.2)"
+check_match "xenstore said unavailable" 'xenstore: no xenstore reachable' "$(get xenHostUnavailable.0)"
+stop_agent
+finish
