@@ -245,6 +245,15 @@ static void *stats_open(const struct xen_driver_env *env, char *why, size_t why_
 	}
 	snprintf(d->proc_root, sizeof(d->proc_root), "%s", env->proc_root ? env->proc_root : "/proc");
 	snprintf(d->sys_root, sizeof(d->sys_root), "%s", env->sys_root ? env->sys_root : "/sys");
+	/* no Xen backends in this kernel: nothing of ours to count */
+	snprintf(path, sizeof(path), "%s/bus/xen-backend", d->sys_root);
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(why, why_len, "%s: %s", path, strerror(errno));
+		free(d);
+		return NULL;
+	}
+	fclose(f);
 	snprintf(path, sizeof(path), "%s/net/dev", d->proc_root);
 	f = fopen(path, "r");
 	if (!f) {

@@ -157,6 +157,9 @@ int sim_stats_write(struct sim_model *m, const char *root)
 	snprintf(w.sys, sizeof(w.sys), "%s/sys.%lu", root, gen);
 	if (mkdirs(dir) < 0 || mkdirs(w.sys) < 0)
 		return -1;
+	snprintf(old, sizeof(old), "%s/bus/xen-backend/devices", w.sys);
+	if (mkdirs(old) < 0)
+		return -1;
 	snprintf(dir, sizeof(dir), "%s/proc.%lu/net/dev", root, gen);
 	w.netdev = fopen(dir, "w");
 	if (!w.netdev)
