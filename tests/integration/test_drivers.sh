@@ -89,4 +89,27 @@ check_eq "its state" paused "$(get xenDomainState.2)"
 check_match "names need xenstore" 'No Such Instance' "$(get xenDomainName.2)"
 check_match "xenstore said unavailable" 'xenstore: no xenstore reachable' "$(get xenHostUnavailable.0)"
 stop_agent
+# --- not root: the agent has group access to xenstore only (as on a
+# modern host), so it runs read-only and the root-only driver stays shut ---
+chmod 0777 "$T"
+chmod 0666 "$XENSTORED_PATH"
+with_hypervisor
+start_agent_as_nobody() {
+	rm -f "$T/agent.pid"
+	env "${AGENT_ENV[@]}" setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent-nobody.log" --refresh 1 \
+		>>"$T/agent.stderr" 2>&1 &
+	AGENT_PID=$!
+	wait_for 20 agent_serves || { log "non-root agent did not serve"; tail -n 20 "$T/agent-nobody.log"; }
+}
+start_agent_as_nobody
+check_eq "non-root: read-only" readOnly "$(get xenHostAccessMode.0)"
+check_eq "non-root: xenstore only" 'xenstore(0)' "$(bits xenHostDrivers.0)"
+check_match "non-root: says the hypervisor needs root" 'hypervisor: needs root' "$(get xenHostUnavailable.0)"
+check_eq "non-root: xenstore columns served" db1 "$(get xenDomainName.2)"
+grep -q 'xen: read-only mode; unavailable: hypervisor: needs root' "$T/agent-nobody.log" &&
+	pass "non-root: one log line says what is unavailable" || fail "non-root log line"
+out=$(snmpset -v2c -c private "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xenDomainAction.1 i 2 2>&1 || true)
+check_match "non-root: control answers an error" 'notWritable|noAccess' "$out"
+stop_agent
 finish
