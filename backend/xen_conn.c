@@ -19,6 +19,7 @@
  */
 static const struct xen_driver_ops *const driver_table[] = {
 	&xen_hypervisor_driver,
+	&xen_xend_driver,
 	&xen_xenstore_driver,
 	&xen_dom0_stats_driver,
 };

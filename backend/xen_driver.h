@@ -75,6 +75,7 @@ struct xen_driver_ops {
 };
 
 extern const struct xen_driver_ops xen_hypervisor_driver;
+extern const struct xen_driver_ops xen_xend_driver;
 extern const struct xen_driver_ops xen_xenstore_driver;
 extern const struct xen_driver_ops xen_dom0_stats_driver;
 

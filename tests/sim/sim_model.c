@@ -372,6 +372,75 @@ static int cmd_host(struct sim_model *m, int argc, char **argv, char *err, size_
 	return 0;
 }
 
+/* managed UUID key=value...: a domain xend knows while it is not running */
+static int cmd_managed(struct sim_model *m, int argc, char **argv, char *err, size_t errlen)
+{
+	struct sim_managed *d = NULL, tmp;
+	char key[32];
+	const char *val;
+	size_t i;
+	int a;
+
+	if (argc < 2 || strlen(argv[1]) != 36)
+		return fail(err, errlen, "usage: managed UUID key=value...");
+	for (i = 0; i < m->n_managed; i++)
+		if (strcmp(m->managed[i].uuid, argv[1]) == 0)
+			d = &m->managed[i];
+	if (d) {
+		tmp = *d;
+	} else {
+		memset(&tmp, 0, sizeof(tmp));
+		snprintf(tmp.uuid, sizeof(tmp.uuid), "%s", argv[1]);
+		tmp.vcpus = 1;
+		tmp.mem_kib = tmp.mem_max_kib = 262144;
+	}
+	for (a = 2; a < argc; a++) {
+		unsigned long long n = 0;
+
+		if (!(val = kv(argv[a], key, sizeof(key))))
+			return fail(err, errlen, "bad managed setting '%s'", argv[a]);
+		if (strcmp(key, "name") == 0) {
+			snprintf(tmp.name, sizeof(tmp.name), "%s", val);
+			continue;
+		}
+		if (parse_uint(val, UINT64_MAX, &n))
+			return fail(err, errlen, "bad number in '%s'", argv[a]);
+		if (strcmp(key, "mem_kib") == 0)
+			tmp.mem_kib = n;
+		else if (strcmp(key, "mem_max_kib") == 0)
+			tmp.mem_max_kib = n;
+		else if (strcmp(key, "vcpus") == 0 && n <= 4096)
+			tmp.vcpus = (unsigned)n;
+		else
+			return fail(err, errlen, "bad managed setting '%s'", argv[a]);
+	}
+	if (!d) {
+		struct sim_managed *grown = realloc(m->managed, (m->n_managed + 1) * sizeof(*grown));
+
+		if (!grown)
+			return fail(err, errlen, "out of memory");
+		m->managed = grown;
+		d = &m->managed[m->n_managed++];
+	}
+	*d = tmp;
+	return 0;
+}
+
+static int cmd_unmanage(struct sim_model *m, int argc, char **argv, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (argc != 2)
+		return fail(err, errlen, "usage: unmanage UUID");
+	for (i = 0; i < m->n_managed; i++) {
+		if (strcmp(m->managed[i].uuid, argv[1]) == 0) {
+			m->managed[i] = m->managed[--m->n_managed];
+			return 0;
+		}
+	}
+	return fail(err, errlen, "no managed domain %s", argv[1]);
+}
+
 int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t errlen)
 {
 	int rc;
@@ -385,6 +454,10 @@ int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t 
 		return cmd_add(m, argc, argv, err, errlen);
 	if (strcmp(argv[0], "remove") == 0)
 		return cmd_remove(m, argc, argv, err, errlen);
+	if (strcmp(argv[0], "managed") == 0)
+		return cmd_managed(m, argc, argv, err, errlen);
+	if (strcmp(argv[0], "unmanage") == 0)
+		return cmd_unmanage(m, argc, argv, err, errlen);
 	if (strcmp(argv[0], "set") == 0)
 		return cmd_set(m, argc, argv, err, errlen);
 	if (strcmp(argv[0], "vif") == 0 || strcmp(argv[0], "vbd") == 0)
@@ -518,5 +591,6 @@ void model_free(struct sim_model *m)
 	if (!m)
 		return;
 	free(m->domains);
+	free(m->managed);
 	free(m);
 }

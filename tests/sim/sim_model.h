@@ -28,18 +28,29 @@ struct sim_domain {
 	uint64_t cpu_time_ns, mem_current_kib;
 };
 
+/* a domain xend manages while it is not running (xend's "halted" list) */
+struct sim_managed {
+	char uuid[40], name[64];
+	uint64_t mem_kib, mem_max_kib;
+	unsigned vcpus;
+};
+
 struct sim_model {
 	struct sim_store *store;
 	struct sim_xs *xs;		/* NULL while loading */
 	struct sim_host host;
 	struct sim_domain *domains;	/* indexed by domid */
+	struct sim_managed *managed;	/* for the simulated xend */
+	size_t n_managed;
 };
 
 struct sim_model *model_new(struct sim_store *store);
 void model_free(struct sim_model *m);
 
 /*
- * Runs one command: host, domain (= add), remove, set, vif, vbd, write, rm.
+ * Runs one command: host, domain (= add), remove, set, vif, vbd, write, rm,
+ * managed UUID key=value... (add or change a halted managed domain: name,
+ * mem_kib, mem_max_kib, vcpus), unmanage UUID.
  * Returns 0, or -1 with a message in err.
  */
 int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t errlen);

@@ -21,6 +21,7 @@
 #include "sim_model.h"
 #include "sim_store.h"
 #include "sim_xenstore.h"
+#include "sim_xend.h"
 
 #define MAX_POLL 4096
 
@@ -37,12 +38,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: xensimd --xenstore SOCKET [--control SOCKET] [--scenario FILE]\n"
 		"               [--domains N] [--pidfile FILE] [--stats-root DIR] [-v]\n"
+		"               [--xend-socket PATH] [--xend-port N]\n"
 		"       xensimd ctl CONTROL-SOCKET COMMAND [ARGS...]\n"
 		"\n"
 		"commands: add DOMID key=value...   remove DOMID   set DOMID key=value...\n"
 		"          vif DOMID DEVID key=value...   vbd DOMID DEVID key=value...\n"
 		"          write PATH VALUE   rm PATH   host key=value...\n"
 		"          stats   reset-stats   delay MS   freeze   thaw   quit\n"
+		"          managed UUID key=value...   unmanage UUID   (xend's halted domains:\n"
+		"            name mem_kib mem_max_kib vcpus)\n"
+		"          xend-fault none|slow|garbage|huge|dead [MS]   xend-stats\n"
 		"domain keys: name uuid ostype start_time mem_target_kib mem_max_kib vcpus\n"
 		"             vcpus_online state cpu_time_ns mem_current_kib\n");
 }
@@ -51,6 +56,7 @@ struct sim {
 	struct sim_store *store;
 	struct sim_model *model;
 	struct sim_xs *xs;
+	struct sim_xend *xend;		/* NULL without --xend-socket/--xend-port */
 	int quit;
 };
 
@@ -86,6 +92,26 @@ static void run_control(struct sim *sim, int fd, int argc, char **argv)
 	} else if (strcmp(argv[0], "freeze") == 0 || strcmp(argv[0], "thaw") == 0) {
 		sim_xs_set_frozen(sim->xs, argv[0][0] == 'f');
 		snprintf(reply, sizeof(reply), "ok");
+	} else if (strcmp(argv[0], "xend-fault") == 0 && (argc == 2 || argc == 3)) {
+		/* xend-fault none|slow|garbage|huge|dead [DELAY_MS] */
+		int mode = sim_xend_fault_parse(argv[1]);
+
+		if (!sim->xend || mode < 0) {
+			snprintf(reply, sizeof(reply), "error %s",
+				 sim->xend ? "usage: xend-fault none|slow|garbage|huge|dead [MS]"
+					   : "no xend server");
+		} else {
+			if (argc == 3)
+				sim_xend_set_delay_ms(sim->xend, (unsigned)strtoul(argv[2], NULL, 10));
+			sim_xend_set_fault(sim->xend, (enum sim_xend_fault)mode);
+			snprintf(reply, sizeof(reply), "ok");
+		}
+	} else if (strcmp(argv[0], "xend-stats") == 0 && sim->xend) {
+		struct sim_xend_stats xst;
+
+		sim_xend_stats(sim->xend, &xst);
+		snprintf(reply, sizeof(reply), "ok requests=%llu connections=%u",
+			 (unsigned long long)xst.requests, xst.connections);
 	} else if (strcmp(argv[0], "quit") == 0) {
 		sim->quit = 1;
 		snprintf(reply, sizeof(reply), "ok");
@@ -117,12 +143,15 @@ int main(int argc, char **argv)
 		{ "domains", required_argument, NULL, 'n' },
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "stats-root", required_argument, NULL, 'S' },
+		{ "xend-socket", required_argument, NULL, 'X' },
+		{ "xend-port", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *xs_path = NULL, *ctl_path = NULL, *scenario = NULL, *pidfile = NULL;
-	const char *stats_root = NULL;
+	const char *stats_root = NULL, *xend_socket = NULL;
+	unsigned xend_port = 0;
 	struct timespec last_stats = { 0 };
 	struct sim sim = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -133,7 +162,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "ctl") == 0)
 		return ctl_client(argv[2], argc - 3, argv + 3);
 
-	while ((opt = getopt_long(argc, argv, "x:c:s:n:p:S:vh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "x:c:s:n:p:S:X:P:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'x': xs_path = optarg; break;
 		case 'c': ctl_path = optarg; break;
@@ -141,6 +170,8 @@ int main(int argc, char **argv)
 		case 'n': domains = strtol(optarg, NULL, 10); break;
 		case 'p': pidfile = optarg; break;
 		case 'S': stats_root = optarg; break;
+		case 'X': xend_socket = optarg; break;
+		case 'P': xend_port = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -165,6 +196,9 @@ int main(int argc, char **argv)
 	if (!sim.xs)
 		goto out;
 	sim.model->xs = sim.xs;
+	if ((xend_socket || xend_port) &&
+	    !(sim.xend = sim_xend_new(sim.model, xend_socket, xend_port, verbose)))
+		goto out;
 	if (ctl_path && (ctl_fd = ctl_listen(ctl_path)) < 0)
 		goto out;
 	if (pidfile && write_pidfile(pidfile))
@@ -174,7 +208,7 @@ int main(int argc, char **argv)
 			model_domain_count(sim.model), sim.store->nnodes, xs_path);
 
 	while (!stop_requested && !sim.quit) {
-		int n = 0;
+		int n = 0, n_xs, n_xend = 0, timeout = stats_root ? 200 : 1000;
 
 		if (stats_root) {
 			struct timespec now;
@@ -193,8 +227,17 @@ int main(int argc, char **argv)
 			fds[0].events = POLLIN;
 			n = 1;
 		}
-		n += sim_xs_pollfds(sim.xs, fds + n, MAX_POLL - n);
-		if (poll(fds, (nfds_t)n, stats_root ? 200 : 1000) < 0) {
+		n_xs = sim_xs_pollfds(sim.xs, fds + n, MAX_POLL - n);
+		n += n_xs;
+		if (sim.xend) {
+			int due = sim_xend_timeout_ms(sim.xend);
+
+			n_xend = sim_xend_pollfds(sim.xend, fds + n, MAX_POLL - n);
+			n += n_xend;
+			if (due >= 0 && due < timeout)
+				timeout = due;
+		}
+		if (poll(fds, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("xensimd: poll");
@@ -208,7 +251,9 @@ int main(int argc, char **argv)
 				run_control(&sim, cfd, cargc, cargv);
 			ctl_free_argv(cargv);
 		}
-		sim_xs_handle(sim.xs, fds + (ctl_fd >= 0), n - (ctl_fd >= 0));
+		sim_xs_handle(sim.xs, fds + (ctl_fd >= 0), n_xs);
+		if (sim.xend)
+			sim_xend_handle(sim.xend, fds + (ctl_fd >= 0) + n_xs, n_xend);
 	}
 	rc = 0;
 out:
@@ -218,6 +263,7 @@ out:
 	}
 	if (pidfile)
 		unlink(pidfile);
+	sim_xend_free(sim.xend);
 	sim_xs_free(sim.xs);
 	model_free(sim.model);
 	store_free(sim.store);

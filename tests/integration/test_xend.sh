@@ -1,0 +1,78 @@
+#!/bin/bash
+# The xend driver (Xen 3.x to 4.4): SXP over HTTP on a unix socket or TCP,
+# alone and with the other drivers, managed shut-off domains, and an xend
+# that is slow, dead or talks nonsense.
+. "$(dirname "$0")/lib.sh"
+
+XEND_PORT=$((PORT + 1))
+start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" \
+	--xend-socket "$T/xend.sock" --xend-port "$XEND_PORT"
+sim managed 11111111-2222-4333-8444-555555555555 name=stopped1 mem_kib=131072 mem_max_kib=262144 vcpus=1 >/dev/null
+write_snmpd_conf </dev/null
+start_snmpd
+echo "xensnmpXendUrl unix:$T/xend.sock" >"$T/xend-unix.conf"
+echo "xensnmpXendUrl http://127.0.0.1:$XEND_PORT" >"$T/xend-tcp.conf"
+
+# --- xend alone (no xenstore reachable) ---
+AGENT_ENV=("XENSTORED_PATH=$T/no-xenstored.sock")
+start_agent -c "$T/xend-unix.conf"
+check_eq "xend alone" 'xend(1)' "$(bits xenHostDrivers.0)"
+check_eq "Xen version from xend" '4.17.7' "$(get xenHostXenVersion.0)"
+check_eq "host CPUs from xend" 8 "$(get xenHostCpus.0)"
+check_eq "running domains and one managed shut-off" 5 "$(get xenHostDomainCount.0)"
+check_eq "name from xend" db1 "$(get xenDomainName.2)"
+check_eq "state from xend" paused "$(get xenDomainState.2)"
+check_eq "memory from xend (MiB to KiB)" 2097152 "$(get xenDomainMemTarget.2)"
+key=$((65536 + 0x11111111 % 2147418112))
+check_eq "shut-off row keyed from its UUID" stopped1 "$(get xenDomainName.$key)"
+check_eq "shut-off row has no domid" -1 "$(get xenDomainId.$key)"
+check_eq "shut-off state" shutoff "$(get xenDomainState.$key)"
+check_eq "shut-off sources" 'xend(1)' "$(bits xenDomainDataSources.$key)"
+stop_agent
+
+# --- xend over TCP with xenstore: one row per domain, and they agree ---
+AGENT_ENV=()
+start_agent -c "$T/xend-tcp.conf"
+check_eq "xend and xenstore" 'xenstore(0) xend(1)' "$(bits xenHostDrivers.0)"
+check_eq "one row per domain" 5 "$(get xenHostDomainCount.0)"
+check_eq "both sources on a row" 'xenstore(0) xend(1)' "$(bits xenDomainDataSources.1)"
+check_eq "UUIDs agree" '4f77abd2-3019-58e8-3bab-6fbf2118f880' "$(get xenDomainUUID.1)"
+check_eq "vCPUs agree" 4 "$(get xenDomainVcpusMax.2)"
+check_eq "online vCPUs agree" 1 "$(get xenDomainVcpusOnline.1)"
+check_eq "OS type agrees" linux "$(get xenDomainOsType.1)"
+check_eq "xenstore still gives the devices" xenbr0 "$(get xenVifBridge.1.0)"
+stop_agent
+
+# --- all three ---
+with_hypervisor
+start_agent -c "$T/xend-unix.conf"
+check_eq "all three" 'xenstore(0) xend(1) hypervisor(2)' "$(bits xenHostDrivers.0)"
+check_eq "a row from all three" 'xenstore(0) xend(1) hypervisor(2)' "$(bits xenDomainDataSources.2)"
+check_eq "states agree (hypervisor first)" blocked "$(get xenDomainState.7)"
+
+# --- a slow xend: the agent answers from the last snapshot at once ---
+sim xend-fault slow 8000 >/dev/null
+sleep 2.5
+t0=$(date +%s%N)
+check_eq "answers while xend is slow" db1 "$(snmpget -v2c -c public -t 1 -r 0 -Oqv "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xenDomainName.2 2>&1)"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 1000 ] && pass "no wait on xend (${ms} ms)" || fail "answer took ${ms} ms"
+wait_for 15 grep -q 'xend: connection lost' "$T/agent.log" && pass "slow xend: lost, said once" || fail "slow xend logged"
+check_match "xend named in xenHostUnavailable" 'xend' "$(get xenHostUnavailable.0)"
+check_eq "rows kept from the other drivers" 5 "$(get xenHostDomainCount.0)"
+sim xend-fault none >/dev/null
+wait_for 10 sh -c "grep -q 'xend: connection restored' $T/agent.log" && pass "xend back" || fail "xend back"
+
+# --- nonsense and a dead xend: errors, no crash ---
+sim xend-fault garbage >/dev/null
+wait_for 10 sh -c "grep -q 'malformed SXP' $T/agent.log" && pass "malformed SXP said" || fail "malformed SXP said"
+sim xend-fault huge >/dev/null
+sleep 3
+sim xend-fault dead >/dev/null
+sleep 3
+check_eq "still serving" db1 "$(get xenDomainName.2)"
+sim xend-fault none >/dev/null
+wait_for 10 sh -c "snmpget ${SNMPOPTS[*]} -Ov $AGENT_ADDR XEN-DOMAIN-MIB::xenHostDrivers.0 | grep -q 'xend(1)'" &&
+	pass "recovers after faults" || fail "recovers after faults"
+stop_agent
+finish
