@@ -42,7 +42,9 @@ AGENT=$BUILD/agent/xensnmpd
 PLUGIN=$BUILD/agent/.libs/xensnmp.so
 STATIC_AGENT=$BUILD/bench/static_subagent
 STATIC_PLUGIN=$BUILD/bench/.libs/static_table.so
-for f in "$SIM" "$XENSNAP" "$AGENT" "$PLUGIN" "$STATIC_AGENT" "$STATIC_PLUGIN"; do
+XCSIM=$BUILD/tests/sim/.libs/libxcsim.so
+MODE_N=${BENCH_MODE_N:-1000}
+for f in "$SIM" "$XENSNAP" "$AGENT" "$PLUGIN" "$STATIC_AGENT" "$STATIC_PLUGIN" "$XCSIM"; do
 	[ -e "$f" ] || { echo "missing $f" >&2; exit 1; }
 done
 
@@ -109,10 +111,11 @@ log_problems() {	# log_problems LABEL FILE...: errors the agents logged
 
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo "-"; }
 
-start_sim() {	# start_sim GUESTS
+start_sim() {	# start_sim GUESTS [SIM OPTIONS...]
+	local n=$1; shift
 	rm -f "$T/sim.pid" "$XENSTORED_PATH"
 	"$SIM" --xenstore "$XENSTORED_PATH" --control "$T/sim.ctl" \
-		--domains "$1" --pidfile "$T/sim.pid" >>"$T/sim.log" 2>&1 &
+		--domains "$n" --pidfile "$T/sim.pid" "$@" >>"$T/sim.log" 2>&1 &
 	SIM_PID=$!
 	wait_for 120 test -s "$T/sim.pid" ||
 		{ echo "xensimd did not start" >&2; tail "$T/sim.log" >&2; exit 1; }
@@ -297,3 +300,56 @@ for r in "${results[@]}"; do
 	printf '%-10s %6s %14s %13s %16s %15s\n' \
 		"$1" "$2" "${11}" "${12}" "${13}" "${14}"
 done
+
+# ---- per mode, at N = $MODE_N: which drivers gather, at what cost ----
+if [ "${BENCH_MODES:-1}" = 1 ]; then
+	echo "-- modes at N=$MODE_N" >&2
+	start_sim "$MODE_N" --xend-socket "$T/xend.sock" --stats-root "$T/stats"
+	sleep 1.5	# the first statistics fixture
+	NOXS=XENSTORED_PATH=$T/no-xenstored.sock
+	HV=(LD_PRELOAD=$XCSIM XENSIM_CONTROL=$T/sim.ctl)
+	XEND=--xend-url=unix:$T/xend.sock
+	STATS=(--proc-root "$T/stats/proc" --sys-root "$T/stats/sys")
+	# mode name | environment | xensnap options | agent config lines
+	modes=(
+		"xenstore|-|--read-only|"
+		"xend|$NOXS|--read-only $XEND|xensnmpXendUrl unix:$T/xend.sock"
+		"hypervisor|$NOXS ${HV[*]}|-|"
+		"read-only(xenstore+xend+dom0stats)|-|--read-only $XEND ${STATS[*]}|xensnmpXendUrl unix:$T/xend.sock;xensnmpProcRoot $T/stats/proc;xensnmpSysRoot $T/stats/sys"
+		"root(all-four)|${HV[*]}|$XEND ${STATS[*]}|xensnmpXendUrl unix:$T/xend.sock;xensnmpProcRoot $T/stats/proc;xensnmpSysRoot $T/stats/sys"
+	)
+	mode_results=()
+	for m in "${modes[@]}"; do
+		IFS='|' read -r name envs opts conf <<<"$m"
+		[ "$envs" = - ] && envs=
+		[ "$opts" = - ] && opts=
+		line=$(env $envs "$XENSNAP" --full 3 --quiet $opts 2>"$T/xensnap.err" | grep '^full_refresh' | tail -1)
+		secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$line")
+		reqs=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
+		tr ';' '\n' <<<"$conf" >"$T/mode.conf"
+		ro=--read-only
+		case "$name" in hypervisor|root*) ro= ;; esac
+		start_snmpd </dev/null
+		env $envs "$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -c "$T/mode.conf" \
+			--refresh "$REFRESH" $ro >>"$T/agent.stderr" 2>&1 &
+		AGENT_PID=$!
+		if wait_for "$(ready_timeout "$MODE_N")" domain_count_is "$((MODE_N + 1))"; then
+			walk "$DOMAIN_TABLE" "walk agentx ($name)"
+		else
+			WALK_S=FAIL WALK_LINES=-
+		fi
+		rss=$(rss_kib "$AGENT_PID")
+		stop_agent
+		stop_snmpd
+		echo "  $name: refresh ${secs:--}s, ${reqs:--} requests" >&2
+		mode_results+=("$name ${secs:--} ${reqs:--} $WALK_S $WALK_LINES $rss")
+	done
+	stop_sim
+	echo
+	echo "per mode at N=$MODE_N guests ($((MODE_N + 1)) domains); requests = to xenstored, xend and the hypervisor per full refresh"
+	printf '%-36s %10s %10s %14s %8s %14s\n' mode refresh_s requests walk_agentx_s lines agent_rss_kib
+	for r in "${mode_results[@]}"; do
+		set -- $r
+		printf '%-36s %10s %10s %14s %8s %14s\n' "$1" "$2" "$3" "$4" "$5" "$6"
+	done
+fi
