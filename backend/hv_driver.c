@@ -157,11 +157,12 @@ static struct xen_domain *domain_from_info(struct hv_drv *d, const xc_domaininfo
 	fill_state(dom, in->flags);
 	dom->mem_current_kib = in->tot_pages * PAGE_KIB;
 	dom->known |= XEN_DOM_HAVE_MEM_CURRENT;
-	/* libxenstat reads UINT_MAX pages as "no limit": leave it unknown */
-	if (in->max_pages != UINT_MAX) {
-		dom->mem_max_kib = in->max_pages * PAGE_KIB;
-		dom->known |= XEN_DOM_HAVE_MEM_MAX;
-	}
+	/*
+	 * max_pages is the hypervisor's current allocation limit, which
+	 * libxl keeps at the balloon target plus slack: not the configured
+	 * maximum that xenDomainMemMax reports (xenstore's static-max,
+	 * xend's maxmem), so it is not reported.
+	 */
 	dom->cpu_time_ns = in->cpu_time;
 	dom->vcpus_online = in->nr_online_vcpus;
 	dom->known |= XEN_DOM_HAVE_CPU_TIME | XEN_DOM_HAVE_VCPUS_ONLINE;

@@ -1,0 +1,15 @@
+#!/bin/bash
+# make check-xen: prepares (or reuses) the cached Xen VM image, boots it and
+# runs the end-to-end scenario with the agent of BUILD_DIR.
+# Usage: check-xen.sh BUILD_DIR [CACHE_DIR]
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+[ $# -ge 1 ] || { echo "usage: $0 BUILD_DIR [CACHE_DIR]" >&2; exit 2; }
+t0=$(date +%s)
+"$here/setup.sh" ${2:+"$2"} || { echo "xen-vm: setup failed" >&2; exit 2; }
+t1=$(date +%s)
+rc=0
+"$here/run.sh" "$@" || rc=$?
+t2=$(date +%s)
+echo "xen-vm: setup $((t1 - t0))s, boot + scenario $((t2 - t1))s, total $((t2 - t0))s: $([ "$rc" -eq 0 ] && echo PASS || echo "FAIL (rc $rc)")"
+exit "$rc"

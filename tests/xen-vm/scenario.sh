@@ -1,0 +1,313 @@
+#!/bin/bash
+# End-to-end scenario, run as root inside a real Xen dom0 (see
+# docs/testing-on-xen.md).  Checks what xensnmpd serves against what the
+# Xen toolstack (xl) reports, with real guests, a restarted master agent
+# and an unprivileged agent.  Exit status: 0 when nothing failed.
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+P=${XENTEST_DIR:-/xentest}
+AGENT=$P/bin/xensnmpd
+W=/run/xensnmp-test
+ADDR=udp:127.0.0.1:1161
+MASTER_SOCK=/run/agentx/master.sock
+MIBOPTS=(-M "$P/mib:$P/mib/ietf" -m XEN-DOMAIN-MIB)
+# -OU: values without their UNITS.  (-O flags toggle: never repeat one.)
+SNMPOPTS=(-v2c -c public -t 2 -r 1 -OU "${MIBOPTS[@]}")
+MON_USER=xenmon
+XS_GROUP=xenstore-access
+AX_GROUP=agentx
+
+passes=0 fails=0 skips=0
+start=$(date +%s.%N)
+rm -rf "$W"; mkdir -p "$W"
+
+now() { date +%s.%N; }
+diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+say() { echo "[$(cut -d' ' -f1 /proc/uptime)s] $*"; }
+pass() { passes=$((passes + 1)); say "ok - $*"; }
+fail() { fails=$((fails + 1)); say "FAIL - $*"; }
+skip() { skips=$((skips + 1)); say "skip - $*"; }
+check_eq() {	# check_eq DESCRIPTION EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then pass "$1 [$3]"; else fail "$1: expected [$2], got [$3]"; fi
+}
+check_match() {	# check_match DESCRIPTION REGEX ACTUAL
+	if [[ $3 =~ $2 ]]; then pass "$1 [$3]"; else fail "$1: [$3] does not match /$2/"; fi
+}
+# wait_for SECONDS COMMAND...: polls every 0.1 s until COMMAND succeeds or
+# no attempt is left to start within SECONDS.  POLL_T: when the last attempt
+# started (under emulation one SNMP query can take a second or more).
+wait_for() {
+	local deadline
+	deadline=$(awk -v t="$(now)" -v s="$1" 'BEGIN { printf "%.1f", t + s }'); shift
+	until POLL_T=$(now); "$@" >/dev/null 2>&1; do
+		awk -v t="$(now)" -v d="$deadline" 'BEGIN { exit !(t < d) }' || return 1
+		sleep 0.1
+	done
+}
+
+get() { snmpget "${SNMPOPTS[@]}" -Oqv "$ADDR" "XEN-DOMAIN-MIB::$1" 2>&1; }
+getstr() { get "$1" | sed 's/^"//; s/"$//'; }
+bits() {	# the named bits that are set, e.g. "xenstore(0)"
+	snmpget "${SNMPOPTS[@]}" -Ov "$ADDR" "XEN-DOMAIN-MIB::$1" 2>&1 |
+		sed -n 's/^BITS: [0-9A-Fa-f ]*//p' | sed 's/ *$//'
+}
+absent() { [[ $(get "$1") == *"No Such Instance"* || $(get "$1") == *"No Such Object"* ]]; }
+oid() { snmptranslate "${MIBOPTS[@]}" -On "XEN-DOMAIN-MIB::$1"; }
+hexoctets() {	# hexoctets NUMERIC-OID: the value's octets as upper-case hex, no spaces
+	snmpget -v2c -c public -t 2 -r 1 -m "" -Oqvx "$ADDR" "$1" 2>&1 | tr -d ' "\n' | tr a-f A-F
+}
+agent_serves() { get xenHostDomainCount.0 | grep -qE '^[0-9]+$'; }
+xl_count() { xl list | tail -n +2 | wc -l; }
+xl_names() { xl list | awk 'NR > 1 { print $1 }' | sort; }
+served_names() {
+	snmpwalk "${SNMPOPTS[@]}" -Oqv "$ADDR" XEN-DOMAIN-MIB::xenDomainName 2>&1 | sed 's/^"//; s/"$//' | sort
+}
+name_is() { [ "$(getstr "xenDomainName.$1")" = "$2" ]; }
+count_matches() { [ "$(get xenHostDomainCount.0)" = "$(xl_count)" ]; }
+
+# --- snmpd: the AgentX master, UDP on loopback only ---------------------------
+cat > "$W/snmpd.conf" <<EOC
+agentaddress $ADDR
+rocommunity public 127.0.0.1
+master agentx
+agentXSocket unix:$MASTER_SOCK
+# the unprivileged agent reaches the master through group $AX_GROUP
+agentXPerms 0660 0755 root $AX_GROUP
+agentXTimeout 5
+EOC
+start_snmpd() {
+	rm -f "$W/snmpd.pid"
+	SNMP_PERSISTENT_DIR=$W/snmpd-persist snmpd -f -C -c "$W/snmpd.conf" -Lf "$W/snmpd.log" \
+		-p "$W/snmpd.pid" "${MIBOPTS[@]}" >>"$W/snmpd.stderr" 2>&1 &
+	SNMPD_PID=$!
+	wait_for 15 snmpget -v2c -c public -t 1 -r 0 -On "$ADDR" .1.3.6.1.2.1.1.3.0
+}
+stop_pid() {	# stop_pid PID: SIGTERM, waits, returns the exit status
+	local rc=0
+	kill -TERM "$1" 2>/dev/null || return 0
+	wait "$1" || rc=$?
+	return $rc
+}
+
+# start_agent NAME [setpriv ARGS...]: the agent of this tree, logs in $W/NAME.log
+start_agent() {
+	local name=$1; shift
+	local dir=$W/$name
+	mkdir -p "$dir/persist"
+	[ $# -eq 0 ] || chown -R "$MON_USER" "$dir"
+	# setpriv when arguments are given (unprivileged), plain otherwise
+	${1:+setpriv} "$@" env HOME="$dir" SNMP_PERSISTENT_DIR="$dir/persist" \
+		"$AGENT" -f -x "unix:$MASTER_SOCK" -Lf "$dir/agent.log" -p "$dir/agent.pid" --refresh 1 \
+		>>"$dir/agent.stderr" 2>&1 &
+	AGENT_PID=$!
+}
+
+cleanup() {
+	[ -n "${AGENT_PID:-}" ] && kill -KILL "$AGENT_PID" 2>/dev/null
+	[ -n "${SNMPD_PID:-}" ] && kill -KILL "$SNMPD_PID" 2>/dev/null
+	for d in xvm-paused xvm-running; do xl destroy "$d" >/dev/null 2>&1; done
+}
+trap cleanup EXIT
+
+say "=== xensnmpd on real Xen: $(xl info | awk -F': *' '/^xen_version/ { print $2 }'), dom0 $(uname -r), host name $(hostname)"
+xl list
+
+# --- 1. root agent -----------------------------------------------------------
+say "=== root agent"
+if start_snmpd; then pass "snmpd (AgentX master) answers"; else
+	fail "snmpd does not answer"; cat "$W/snmpd.log" "$W/snmpd.stderr"; exit 1
+fi
+start_agent root
+if wait_for 20 agent_serves; then pass "root agent serves XEN-DOMAIN-MIB"; else
+	fail "root agent does not serve"; tail -n 30 "$W/root/agent.log" "$W/root/agent.stderr"; exit 1
+fi
+ROOT_LOG=$W/root/agent.log
+check_match "agent log: xenstore connected" 'xenstore: connected via' "$(grep -m1 'xenstore: connected' "$ROOT_LOG")"
+
+check_eq "xenHostName = hostname" "$(hostname)" "$(getstr xenHostName.0)"
+check_eq "xenHostAccessMode as root" readWrite "$(get xenHostAccessMode.0)"
+ROOT_DRIVERS=$(bits xenHostDrivers.0)
+check_match "xenHostDrivers has xenstore(0)" 'xenstore\(0\)' "$ROOT_DRIVERS"
+check_eq "xenHostSnapshotState" fresh "$(get xenHostSnapshotState.0)"
+check_eq "xenHostRefreshInterval" 1 "$(get xenHostRefreshInterval.0)"
+wait_for 3 count_matches
+check_eq "xenHostDomainCount = xl list" "$(xl_count)" "$(get xenHostDomainCount.0)"
+say "xenHostUnavailable: $(get xenHostUnavailable.0)"
+
+# the hypervisor's figures: checked only where the agent serves them
+xl info > "$W/xl-info"
+xlinfo() { awk -F': *' -v k="$1" '$1 ~ "^"k" *$" { print $2; exit }' "$W/xl-info"; }
+optional() {	# optional OBJECT DESCRIPTION EXPECTED-REGEX
+	local v
+	v=$(get "$1.0")
+	if [[ $v == *"No Such"* ]]; then skip "$1: skipped: not served yet"; return; fi
+	check_match "$2" "$3" "$v"
+}
+optional xenHostXenVersion "xenHostXenVersion = xl info xen_version" \
+	"^\"?$(xlinfo xen_major)\.$(xlinfo xen_minor)"
+optional xenHostCpus "xenHostCpus = xl info nr_cpus" "^$(xlinfo nr_cpus)$"
+optional xenHostCpuMHz "xenHostCpuMHz = xl info cpu_mhz" "^$(xlinfo cpu_mhz | cut -d. -f1)$"
+optional xenHostTotalMemory "xenHostTotalMemory = xl info total_memory (MiB)" "^$(xlinfo total_memory)$"
+fm=$(get xenHostFreeMemory.0)
+if [[ $fm == *"No Such"* ]]; then skip "xenHostFreeMemory: skipped: not served yet"
+else
+	xf=$(xl info | awk -F': *' '/^free_memory/ { print $2 }')
+	if [ "${fm:-x}" -ge $((xf - 16)) ] 2>/dev/null && [ "$fm" -le $((xf + 16)) ]; then
+		pass "xenHostFreeMemory $fm MiB ~ xl info free_memory $xf"
+	else fail "xenHostFreeMemory [$fm] vs xl info free_memory [$xf] (+-16 MiB)"; fi
+fi
+
+# --- 2. guests ------------------------------------------------------------------
+guest_cfg() {	# guest_cfg NAME MEMORY MAXMEM VCPUS MAXVCPUS SLEEP
+	cat > "$W/$1.cfg" <<EOC
+name = "$1"
+type = "pv"
+kernel = "$P/vmlinuz"
+ramdisk = "$P/guest.cpio.gz"
+extra = "console=hvc0 loglevel=4 sleep=$6"
+memory = $2
+maxmem = $3
+vcpus = $4
+maxvcpus = $5
+on_poweroff = "destroy"
+on_crash = "destroy"
+EOC
+}
+# jfield JSON KEY: the first number or string value of "KEY" in xl list -l output
+jfield() { tr -d '\n' <<<"$1" | grep -o "\"$2\": *\(\"[^\"]*\"\|[0-9]*\)" | head -n1 | sed 's/^[^:]*: *//; s/"//g'; }
+javail() {	# number of entries in "avail_vcpus": [ ... ]
+	tr -d '\n ' <<<"$1" | grep -o '"avail_vcpus":\[[^]]*\]' | sed 's/.*\[//; s/\]//' |
+		awk -F, '{ print ($0 == "" ? 0 : NF) }'
+}
+UUID_OID=$(oid xenDomainUUID)
+
+check_guest() {	# check_guest NAME T0 STATES: its row against xl list -l, within 2 s of T0
+	local name=$1 t=$2 id json want
+	id=$(xl domid "$name")
+	if wait_for 2 name_is "$id" "$name"; then
+		pass "$name (domid $id) in xenDomainTable: seen by a query sent $(diff_s "$t" "$POLL_T")s after creation (limit 2 s), answered after $(since "$t")s"
+	else
+		fail "$name (domid $id) not in xenDomainTable within 2 s: [$(get "xenDomainName.$id")]"
+		wait_for 10 name_is "$id" "$name" && say "  ... appeared after $(since "$t")s"
+	fi
+	json=$(xl list -l "$name")
+	want=$(jfield "$json" uuid | tr -d '-' | tr a-f A-F)
+	check_eq "$name: xenDomainUUID = xl uuid" "$want" "$(hexoctets "$UUID_OID.$id")"
+	check_eq "$name: xenDomainMemTarget (KiB) = xl target_memkb" "$(jfield "$json" target_memkb)" \
+		"$(get "xenDomainMemTarget.$id")"
+	check_eq "$name: xenDomainMemMax (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" \
+		"$(get "xenDomainMemMax.$id")"
+	check_eq "$name: xenDomainVcpusMax = xl max_vcpus" "$(jfield "$json" max_vcpus)" \
+		"$(get "xenDomainVcpusMax.$id")"
+	check_eq "$name: xenDomainVcpusOnline = xl avail_vcpus" "$(javail "$json")" \
+		"$(get "xenDomainVcpusOnline.$id")"
+	local st
+	st=$(get "xenDomainState.$id")
+	if [[ $st == unknown || $st == *"No Such"* ]]; then
+		skip "$name: xenDomainState [$st]: skipped: not served yet (needs the hypervisor)"
+	else
+		check_match "$name: xenDomainState matches xl list" "^($3)\$" "$st"
+	fi
+}
+
+say "=== guests"
+guest_cfg xvm-paused 80 96 1 2 60
+guest_cfg xvm-running 96 96 1 1 60
+t=$(now)
+if xl create -p "$W/xvm-paused.cfg" >"$W/xl-create-paused.log" 2>&1; then
+	t1=$(now)
+	pass "xl create -p xvm-paused ($(since "$t")s)"
+	check_match "xvm-paused is paused" '^xvm-paused .* --p--- ' "$(xl list xvm-paused 2>&1 | tail -n +2)"
+	check_guest xvm-paused "$t1" paused
+else fail "xl create -p xvm-paused"; cat "$W/xl-create-paused.log"; fi
+t=$(now)
+if xl create "$W/xvm-running.cfg" >"$W/xl-create-running.log" 2>&1; then
+	t1=$(now)
+	pass "xl create xvm-running ($(since "$t")s)"
+	check_guest xvm-running "$t1" "running|blocked"
+else fail "xl create xvm-running"; cat "$W/xl-create-running.log"; fi
+wait_for 3 count_matches
+check_eq "xenHostDomainCount = xl list, with guests" "$(xl_count)" "$(get xenHostDomainCount.0)"
+xl list
+if wait_for 60 grep -q "guest: up" /var/log/xen/console/guest-xvm-running.log; then
+	pass "xvm-running boots its userspace"
+else fail "xvm-running did not boot (console: /var/log/xen/console/guest-xvm-running.log)"; fi
+check_match "xvm-running still running" '^xvm-running ' "$(xl list xvm-running 2>&1 | tail -n +2)"
+
+rid=$(xl domid xvm-running 2>/dev/null)
+if [ -n "$rid" ]; then
+	xl destroy xvm-running
+	t=$(now)
+	if wait_for 2 absent "xenDomainName.$rid"; then
+		pass "xvm-running's row (domid $rid) gone: seen by a query sent $(diff_s "$t" "$POLL_T")s after xl destroy (limit 2 s), answered after $(since "$t")s"
+	else fail "xvm-running's row (domid $rid) still there 2 s after xl destroy: [$(get "xenDomainName.$rid")]"; fi
+	wait_for 3 count_matches
+	check_eq "xenHostDomainCount after destroy" "$(xl_count)" "$(get xenHostDomainCount.0)"
+fi
+
+# --- 3. master agent restart --------------------------------------------------
+say "=== snmpd restart"
+# the agent notices the master is gone and retries every 15 s
+t=$(now)
+stop_pid "$SNMPD_PID"; SNMPD_PID=
+if start_snmpd; then pass "snmpd restarted"; else fail "snmpd does not restart"; fi
+if wait_for 20 agent_serves; then pass "agent serves again: query sent $(diff_s "$t" "$POLL_T")s after snmpd stopped (limit 20 s)"
+else fail "agent does not serve within 20 s of the snmpd restart"; fi
+check_eq "agent still running" 0 "$(kill -0 "$AGENT_PID" 2>/dev/null; echo $?)"
+check_eq "domain names after the restart" "$(xl_names | tr '\n' ' ')" "$(served_names | tr '\n' ' ')"
+
+rc=0; stop_pid "$AGENT_PID" || rc=$?; AGENT_PID=
+check_eq "root agent exits 0 on SIGTERM" 0 "$rc"
+
+# --- 4. unprivileged agent: group access to the xenstore socket only ---------------
+say "=== non-root agent ($MON_USER)"
+XS_SOCK=/run/xenstored/socket
+say "before: $(ls -ld /run/xenstored "$XS_SOCK" | awk '{ print $1, $3, $4, $NF }' | tr '\n' ';')"
+chgrp "$XS_GROUP" /run/xenstored "$XS_SOCK"
+chmod g+x /run/xenstored
+chmod g+rw "$XS_SOCK"
+say "after:  $(ls -ld /run/xenstored "$XS_SOCK" | awk '{ print $1, $3, $4, $NF }' | tr '\n' ';')"
+say "/dev/xen: $(ls -l /dev/xen | awk 'NR > 1 { print $1, $3, $4, $NF }' | tr '\n' ';')"
+uid=$(id -u "$MON_USER"); gid=$(id -g "$MON_USER")
+groups=$(id -G "$MON_USER" | tr ' ' ',')
+say "running as $(id "$MON_USER")"
+start_agent nonroot --reuid="$uid" --regid="$gid" --groups="$groups"
+NR_LOG=$W/nonroot/agent.log
+if wait_for 20 agent_serves; then pass "non-root agent serves XEN-DOMAIN-MIB"; else
+	fail "non-root agent does not serve"; tail -n 30 "$NR_LOG" "$W/nonroot/agent.stderr"
+fi
+check_eq "agent process runs as $MON_USER" "$MON_USER" "$(ps -o user= -p "$AGENT_PID" 2>/dev/null | tr -d ' ')"
+check_match "non-root log: read-only mode" 'read-only' "$(grep -m1 -i 'read-only' "$NR_LOG")"
+check_match "non-root log: xenstore connected" 'xenstore: connected via' "$(grep -m1 'xenstore: connected' "$NR_LOG")"
+check_eq "xenHostAccessMode as non-root" readOnly "$(get xenHostAccessMode.0)"
+check_match "xenHostDrivers has xenstore(0)" 'xenstore\(0\)' "$(bits xenHostDrivers.0)"
+check_eq "xenHostSnapshotState" fresh "$(get xenHostSnapshotState.0)"
+wait_for 3 count_matches
+check_eq "xenHostDomainCount = xl list" "$(xl_count)" "$(get xenHostDomainCount.0)"
+check_eq "domain names = xl list" "$(xl_names | tr '\n' ' ')" "$(served_names | tr '\n' ' ')"
+pid=$(xl domid xvm-paused 2>/dev/null)
+[ -z "$pid" ] || check_eq "xvm-paused: xenDomainMemTarget (KiB)" \
+	"$(jfield "$(xl list -l xvm-paused)" target_memkb)" "$(get "xenDomainMemTarget.$pid")"
+unav=$(get xenHostUnavailable.0)
+check_match "xenHostUnavailable says control is read-only" 'read-only' "$unav"
+say "xenHostUnavailable: $unav"
+if [[ $ROOT_DRIVERS == *"hypervisor(2)"* ]]; then
+	check_match "xenHostUnavailable names the hypervisor" 'hypervisor' "$unav"
+	check_match "non-root log names the hypervisor" 'hypervisor' "$(grep -m1 'unavailable.*hypervisor\|hypervisor.*needs root' "$NR_LOG")"
+	nrd=$(bits xenHostDrivers.0)
+	if [[ $nrd == *"hypervisor(2)"* ]]; then fail "non-root xenHostDrivers has hypervisor(2): [$nrd]"
+	else pass "non-root xenHostDrivers without hypervisor(2) [$nrd]"; fi
+else
+	skip "non-root hypervisor checks: skipped: not served yet (root agent has no hypervisor driver)"
+fi
+say "non-root agent log:"; sed 's/^/  | /' "$NR_LOG"
+rc=0; stop_pid "$AGENT_PID" || rc=$?; AGENT_PID=
+check_eq "non-root agent exits 0 on SIGTERM" 0 "$rc"
+
+stop_pid "$SNMPD_PID"; SNMPD_PID=
+xl destroy xvm-paused >/dev/null 2>&1
+say "=== root agent log:"; sed 's/^/  | /' "$ROOT_LOG"
+say "=== summary: $passes passed, $fails failed, $skips skipped (not served yet); scenario wall time $(since "$start")s"
+[ "$fails" -eq 0 ]
