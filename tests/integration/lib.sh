@@ -163,6 +163,7 @@ octets() {	# octets OID: a string's octets in hex, without any DISPLAY-HINT
 
 cleanup() {
 	local rc=$?
+	set +e	# clean up everything, whatever fails
 	[ -n "${AGENT_PID:-}" ] && kill -KILL "$AGENT_PID" 2>/dev/null
 	stop_snmpd
 	stop_sim

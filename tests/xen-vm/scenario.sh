@@ -212,6 +212,40 @@ check_guest() {	# check_guest NAME T0 STATES: its row against xl list -l, within
 	fi
 }
 
+# check_hv NAME: the hypervisor-backed columns against xl list and xl vcpu-list
+check_hv() {
+	local name=$1 id xl_mem xl_time ours n_xl n_ours v
+	id=$(xl domid "$name")
+	read -r xl_mem xl_time < <(xl list "$name" | awk 'NR == 2 { print $3, $6 }')
+	ours=$(get "xenDomainMemCurrent.$id")
+	check_eq "$name: xenDomainMemCurrent (MiB) = xl list Mem" "$xl_mem" "$((ours / 1024))"
+	ours=$(get "xenDomainCpuTime.$id")
+	if awk -v a="$ours" -v b="$xl_time" 'BEGIN { d = a / 1e9 - b; exit !(d > -3 && d < 3) }'; then
+		pass "$name: xenDomainCpuTime [$ours ns] ~ xl list Time [$xl_time s]"
+	else
+		fail "$name: xenDomainCpuTime [$ours ns] vs xl list Time [$xl_time s]"
+	fi
+	n_xl=$(xl vcpu-list "$name" | tail -n +2 | wc -l)
+	n_ours=$(snmpwalk "${SNMPOPTS[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xenVcpuState 2>&1 | grep -c "xenVcpuState\.$id\.")
+	check_eq "$name: xenVcpuTable rows = xl vcpu-list" "$n_xl" "$n_ours"
+	while read -r v st time; do
+		ours=$(get "xenVcpuState.$id.$v")
+		case "$st" in
+		*p*|*b*) want='blocked|running' ;;	# paused or blocked: not on a pCPU
+		r*) want='running|blocked' ;;	# it may have just stopped
+		*) want='offline' ;;
+		esac
+		[ "$time" = "-" ] && want=offline
+		check_match "$name vCPU $v: xenVcpuState vs xl vcpu-list [$st]" "^($want)\$" "$ours"
+		ours=$(get "xenVcpuCpuTime.$id.$v")
+		if [ "$time" = "-" ] || awk -v a="$ours" -v b="$time" 'BEGIN { d = a / 1e9 - b; exit !(d > -3 && d < 3) }'; then
+			pass "$name vCPU $v: xenVcpuCpuTime [$ours ns] ~ xl vcpu-list [$time s]"
+		else
+			fail "$name vCPU $v: xenVcpuCpuTime [$ours ns] vs xl vcpu-list [$time s]"
+		fi
+	done < <(xl vcpu-list "$name" | awk 'NR > 1 { print $3, $5, $6 }')
+}
+
 say "=== guests"
 guest_cfg xvm-paused 80 96 1 2 60
 guest_cfg xvm-running 96 96 1 1 60
@@ -227,6 +261,9 @@ if xl create "$W/xvm-running.cfg" >"$W/xl-create-running.log" 2>&1; then
 	t1=$(now)
 	pass "xl create xvm-running ($(since "$t")s)"
 	check_guest xvm-running "$t1" "running|blocked"
+	sleep 1.5	# a refresh after the guest started
+	check_hv xvm-running
+	check_hv Domain-0
 else fail "xl create xvm-running"; cat "$W/xl-create-running.log"; fi
 wait_for 3 count_matches
 check_eq "xenHostDomainCount = xl list, with guests" "$(xl_count)" "$(get xenHostDomainCount.0)"
