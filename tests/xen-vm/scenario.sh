@@ -216,7 +216,8 @@ check_guest() {	# check_guest NAME T0 STATES: its row against xl list -l, within
 check_hv() {
 	local name=$1 id xl_mem xl_time ours n_xl n_ours v
 	id=$(xl domid "$name")
-	read -r xl_mem xl_time < <(xl list "$name" | awk 'NR == 2 { print $3, $6 }')
+	# (dom0 has no /dev/fd: here-strings, not process substitution)
+	read -r xl_mem xl_time <<<"$(xl list "$name" | awk 'NR == 2 { print $3, $6 }')"
 	ours=$(get "xenDomainMemCurrent.$id")
 	check_eq "$name: xenDomainMemCurrent (MiB) = xl list Mem" "$xl_mem" "$((ours / 1024))"
 	ours=$(get "xenDomainCpuTime.$id")
@@ -243,7 +244,7 @@ check_hv() {
 		else
 			fail "$name vCPU $v: xenVcpuCpuTime [$ours ns] vs xl vcpu-list [$time s]"
 		fi
-	done < <(xl vcpu-list "$name" | awk 'NR > 1 { print $3, $5, $6 }')
+	done <<<"$(xl vcpu-list "$name" | awk 'NR > 1 { print $3, $5, $6 }')"
 }
 
 say "=== guests"
