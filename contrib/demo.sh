@@ -41,7 +41,7 @@ rm -f "$run"/*.log
 # the simulated Xen host: the real libxenstore finds it through XENSTORED_PATH
 export XENSTORED_PATH=$run/xenstored.sock
 setsid "$build/tests/sim/xensimd" --xenstore "$XENSTORED_PATH" --control "$run/sim.ctl" \
-	--scenario "$top/tests/scenarios/basic.scn" --pidfile "$run/sim.pid" \
+	--scenario "$top/tests/scenarios/basic.scn" --pidfile "$run/sim.pid" --stats-root "$run/stats" \
 	>"$run/sim.log" 2>&1 </dev/null &
 
 cat >"$run/snmpd.conf" <<CONF
@@ -53,8 +53,16 @@ CONF
 SNMP_PERSISTENT_DIR=$run/persist /usr/sbin/snmpd -C -c "$run/snmpd.conf" \
 	-Lf "$run/snmpd.log" -p "$run/snmpd.pid" "${mibs[@]}"
 
-for _ in $(seq 50); do [ -S "$run/agentx.sock" ] && [ -s "$run/sim.pid" ] && break; sleep 0.1; done
-"$build/agent/xensnmpd" -x "unix:$run/agentx.sock" -Lf "$run/agent.log" -p "$run/agent.pid"
+for _ in $(seq 50); do [ -S "$run/agentx.sock" ] && [ -e "$run/stats/sys" ] && break; sleep 0.1; done
+# the simulated host's hypervisor (the libxenctrl stand-in) and its dom0
+# device counters, so that every column has a value to show
+cat >"$run/xensnmpd.conf" <<CONF
+xensnmpProcRoot $run/stats/proc
+xensnmpSysRoot $run/stats/sys
+CONF
+LD_PRELOAD=$build/tests/sim/.libs/libxcsim.so XENSIM_CONTROL=$run/sim.ctl \
+	"$build/agent/xensnmpd" -x "unix:$run/agentx.sock" -c "$run/xensnmpd.conf" \
+	-Lf "$run/agent.log" -p "$run/agent.pid"
 
 for _ in $(seq 100); do
 	snmpget -v2c -c public -Oqv "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xenHostDomainCount.0 2>/dev/null |
