@@ -42,10 +42,11 @@ check_match() {
 	if [[ $3 =~ $2 ]]; then pass "$1"; else fail "$1: [$3] does not match /$2/"; fi
 }
 
-wait_for() {	# wait_for SECONDS COMMAND...: polls every 0.1 s
-	local deadline=$((SECONDS + $1)); shift
+wait_for() {	# wait_for SECONDS COMMAND...: polls every 0.1 s, sub-second exact
+	local deadline
+	deadline=$(awk -v t="$EPOCHREALTIME" -v s="$1" 'BEGIN { printf "%.3f", t + s }'); shift
 	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $deadline ] || return 1
+		awk -v t="$EPOCHREALTIME" -v d="$deadline" 'BEGIN { exit !(t < d) }' || return 1
 		sleep 0.1
 	done
 }
