@@ -1,6 +1,7 @@
 #include "sim_model.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,7 +165,15 @@ static int domain_apply(struct sim_model *m, unsigned id, int argc, char **argv,
 				return fail(err, errlen, "bad %s '%s'", key, val);
 			*(key[5] == '\0' ? &vcpus : &online) = (long long)n;
 		} else if (strcmp(key, "state") == 0) {
+			bool was_down = strcmp(d->state, "shutdown") == 0 ||
+					strcmp(d->state, "crashed") == 0;
+
 			snprintf(d->state, sizeof(d->state), "%s", val);
+			/* as xenstored, which tells @releaseDomain watchers when it
+			 * first sees a domain shut down or crashed */
+			if (!was_down && m->xs && (strcmp(val, "shutdown") == 0 ||
+						   strcmp(val, "crashed") == 0))
+				sim_xs_fire_special(m->xs, "@releaseDomain");
 		} else if (strcmp(key, "cpu_time_ns") == 0 || strcmp(key, "mem_current_kib") == 0) {
 			if (parse_uint(val, UINT64_MAX, &n))
 				return fail(err, errlen, "bad %s '%s'", key, val);
