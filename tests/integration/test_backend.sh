@@ -33,8 +33,13 @@ full=$("$XENSNAP" --full 1 --quiet 2>/dev/null | grep '^full_refresh')
 req=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$full")
 served=$(sim stats | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
 check_match "full refresh figures" '^full_refresh seconds=[0-9.]+ requests=[0-9]+$' "$full"
-# the simulator also served the first refresh and the watch registrations
-if [ "$req" -gt 40 ] && [ "$served" -ge $((2 * req)) ]; then pass "request counts agree ($req per refresh, $served served)"; else fail "request counts: $req per refresh, $served served"; fi
+# (the measured refresh may be the first one itself, when the request for
+# it arrives before the first gathering is done)
+if [ "$req" -gt 40 ] && [ "$served" -ge "$req" ] && [ "$served" -le $((2 * req + 20)) ]; then
+	pass "request counts agree ($req per refresh, $served served)"
+else
+	fail "request counts: $req per refresh, $served served"
+fi
 
 # no xenstored: one clear line per path tried, and a clean failure
 stop_sim
