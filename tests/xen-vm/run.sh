@@ -52,7 +52,7 @@ missing=$(chroot "$R" ldd /xentest/bin/xensnmpd 2>&1 | grep 'not found')
 $missing"
 
 # --- boot ------------------------------------------------------------------------
-LOG=$CACHE/console.log
+LOG=$CACHE/console${XENVM_LOG_SUFFIX:-}.log
 echo "xen-vm: booting Xen under QEMU ($ACCEL, ${MEM} MiB, $SMP CPUs); console: $LOG"
 t0=$(date +%s)
 timeout --foreground -k 10 "$TMO" "$QEMU" -accel "$ACCEL" -machine q35 -cpu max -m "$MEM" -smp "$SMP" \

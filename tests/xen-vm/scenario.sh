@@ -18,6 +18,9 @@ MON_USER=xenmon
 XS_GROUP=xenstore-access
 AX_GROUP=agentx
 
+# xl has been seen to hang under emulation: no call may take forever
+xl() { timeout 60 /usr/sbin/xl "$@"; }
+
 passes=0 fails=0 skips=0
 start=$(date +%s.%N)
 rm -rf "$W"; mkdir -p "$W"
@@ -192,7 +195,14 @@ check_guest() {	# check_guest NAME T0 STATES: its row against xl list -l, within
 		fail "$name (domid $id) not in xenDomainTable within 2 s: [$(get "xenDomainName.$id")]"
 		wait_for 10 name_is "$id" "$name" && say "  ... appeared after $(since "$t")s"
 	fi
-	json=$(xl list -l "$name")
+	# xl list -l has been seen to print an incomplete config right after
+	# creation under emulation: read it again until it is whole
+	local try
+	for try in 1 2 3 4 5; do
+		json=$(xl list -l "$name" 2>/dev/null)
+		[ -n "$(jfield "$json" max_memkb)" ] && [ -n "$(jfield "$json" target_memkb)" ] && break
+		sleep 0.5
+	done
 	want=$(jfield "$json" uuid | tr -d '-' | tr a-f A-F)
 	check_eq "$name: xenDomainUUID = xl uuid" "$want" "$(hexoctets "$UUID_OID.$id")"
 	check_eq "$name: xenDomainMemTarget (KiB) = xl target_memkb" "$(jfield "$json" target_memkb)" \
