@@ -233,11 +233,25 @@ static int stats_gather(void *priv, const struct xen_snapshot *prev, const struc
 	return 0;
 }
 
+/* Whether ROOT/REL can be opened; if not, says why. */
+static bool can_open(const char *root, const char *rel, char *why, size_t why_len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(why, why_len, "%s: %s", path, strerror(errno));
+		return false;
+	}
+	fclose(f);
+	return true;
+}
+
 static void *stats_open(const struct xen_driver_env *env, char *why, size_t why_len)
 {
 	struct stats_drv *d = calloc(1, sizeof(*d));
-	char path[512];
-	FILE *f;
 
 	if (!d) {
 		snprintf(why, why_len, "out of memory");
@@ -245,23 +259,12 @@ static void *stats_open(const struct xen_driver_env *env, char *why, size_t why_
 	}
 	snprintf(d->proc_root, sizeof(d->proc_root), "%s", env->proc_root ? env->proc_root : "/proc");
 	snprintf(d->sys_root, sizeof(d->sys_root), "%s", env->sys_root ? env->sys_root : "/sys");
-	/* no Xen backends in this kernel: nothing of ours to count */
-	snprintf(path, sizeof(path), "%s/bus/xen-backend", d->sys_root);
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(why, why_len, "%s: %s", path, strerror(errno));
+	/* a kernel without Xen backends has nothing of ours to count */
+	if (!can_open(d->sys_root, "bus/xen-backend", why, why_len) ||
+	    !can_open(d->proc_root, "net/dev", why, why_len)) {
 		free(d);
 		return NULL;
 	}
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/net/dev", d->proc_root);
-	f = fopen(path, "r");
-	if (!f) {
-		snprintf(why, why_len, "%s: %s", path, strerror(errno));
-		free(d);
-		return NULL;
-	}
-	fclose(f);
 	return d;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sxp.h"
+#include "xen_parse.h"
 
 #define BLOCK_SIZE (64 * 1024)
 
@@ -69,17 +70,6 @@ static bool is_delim(unsigned char c)
 {
 	return is_space(c) || c == '(' || c == ')' || c == '"' || c == '\'' ||
 	       c == '\0';
-}
-
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 struct parser {
@@ -169,7 +159,7 @@ static int escape(struct parser *p)
 	if (c == 'x') {
 		v = 0;
 		for (i = 0; i < 2 && p->pos < p->len &&
-			    (d = hexval(p->buf[p->pos])) >= 0; i++, p->pos++)
+			    (d = xen_parse_hexdigit(p->buf[p->pos])) >= 0; i++, p->pos++)
 			v = v * 16 + d;
 		if (i == 0)
 			return fail(p, at, "bad escape: \\x without hex digits");

@@ -36,7 +36,7 @@ int xen_parse_domid(const char *s, size_t len, uint32_t *out)
 	return 0;
 }
 
-static int hexval(char c)
+int xen_parse_hexdigit(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -64,8 +64,8 @@ int xen_parse_uuid(const char *s, size_t len, uint8_t out[16])
 			d++;
 			continue;
 		}
-		hi = hexval(s[i]);
-		lo = i + 1 < len ? hexval(s[i + 1]) : -1;
+		hi = xen_parse_hexdigit((unsigned char)s[i]);
+		lo = i + 1 < len ? xen_parse_hexdigit((unsigned char)s[i + 1]) : -1;
 		if (hi < 0 || lo < 0)
 			return -1;
 		bytes[n++] = (uint8_t)(hi << 4 | lo);
@@ -116,7 +116,8 @@ int xen_parse_mac(const char *s, size_t len, uint8_t out[6])
 	if (!s || len != 17)
 		return -1;
 	for (i = 0; i < 6; i++) {
-		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+		int hi = xen_parse_hexdigit((unsigned char)s[3 * i]),
+		    lo = xen_parse_hexdigit((unsigned char)s[3 * i + 1]);
 
 		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
 			return -1;

@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <time.h>
 
+/* The value of one hex digit of either case, or -1. */
+int xen_parse_hexdigit(unsigned char c);
+
 /* Decimal unsigned integer, digits only, no overflow. 0 on success. */
 int xen_parse_u64(const char *s, size_t len, uint64_t *out);
 
