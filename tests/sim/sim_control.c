@@ -23,21 +23,35 @@ static int unix_addr(const char *path, struct sockaddr_un *sun)
 	return 0;
 }
 
-int ctl_listen(const char *path)
+int sim_listen_unix(const char *path)
 {
-	struct sockaddr_un sun;
-	int fd;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, err;
 
-	if (unix_addr(path, &sun))
-		return -1;
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0) {
-		fprintf(stderr, "xensimd: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
 		return -1;
 	}
+	strcpy(sun.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 64) < 0) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+int ctl_listen(const char *path)
+{
+	int fd = sim_listen_unix(path);
+
+	if (fd < 0)
+		fprintf(stderr, "xensimd: %s: %s\n", path, strerror(errno));
 	return fd;
 }
 

@@ -6,6 +6,12 @@
 #ifndef SIM_CONTROL_H
 #define SIM_CONTROL_H
 
+/*
+ * A non-blocking unix stream socket listening on path (replacing what is
+ * there): the fd, or -1 with errno.  xenstore, xend and control use it.
+ */
+int sim_listen_unix(const char *path);
+
 int ctl_listen(const char *path);
 
 /* Accepts one command; returns its connection, or -1. */

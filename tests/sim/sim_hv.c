@@ -20,12 +20,13 @@ static double now(void)
 
 static unsigned long long store_number(struct sim_model *m, const char *fmt, unsigned id,
 				       unsigned long long fallback)
-{
-	char path[128];
-	struct sim_node *n;
+	__attribute__((format(printf, 2, 0)));
 
-	snprintf(path, sizeof(path), fmt, id);
-	n = store_lookup(m->store, path);
+static unsigned long long store_number(struct sim_model *m, const char *fmt, unsigned id,
+				       unsigned long long fallback)
+{
+	struct sim_node *n = store_lookupf(m->store, fmt, id);
+
 	if (!n || !n->len)
 		return fallback;
 	return strtoull(n->value, NULL, 10);
@@ -34,18 +35,15 @@ static unsigned long long store_number(struct sim_model *m, const char *fmt, uns
 /* the UUID as 32 hex digits, or 32 zeros (dom0, or none) */
 static void uuid_hex(struct sim_model *m, unsigned id, char out[33])
 {
-	char path[160];
 	struct sim_node *vm, *u;
 	size_t i, o = 0;
 
 	memset(out, '0', 32);
 	out[32] = '\0';
-	snprintf(path, sizeof(path), "/local/domain/%u/vm", id);
-	vm = store_lookup(m->store, path);
+	vm = store_lookupf(m->store, "/local/domain/%u/vm", id);
 	if (!vm || !vm->len || vm->len > 100)
 		return;
-	snprintf(path, sizeof(path), "%s/uuid", vm->value);
-	u = store_lookup(m->store, path);
+	u = store_lookupf(m->store, "%s/uuid", vm->value);
 	if (!u)
 		return;
 	for (i = 0; i < u->len && o < 32; i++)

@@ -86,11 +86,8 @@ static void rm(struct sim_model *m, const char *fmt, ...)
 /* the domain's /vm/<uuid> path, or "" (dom0 under libxl has none) */
 static void vm_path(struct sim_model *m, unsigned id, char *out, size_t size)
 {
-	char path[DOM_PATH_MAX];
-	struct sim_node *n;
+	struct sim_node *n = store_lookupf(m->store, "/local/domain/%u/vm", id);
 
-	snprintf(path, sizeof(path), "/local/domain/%u/vm", id);
-	n = store_lookup(m->store, path);
 	if (n && n->len < size && n->len > 0) {
 		memcpy(out, n->value, n->len);
 		out[n->len] = '\0';
@@ -101,10 +98,7 @@ static void vm_path(struct sim_model *m, unsigned id, char *out, size_t size)
 
 static int domain_exists(struct sim_model *m, unsigned id)
 {
-	char path[64];
-
-	snprintf(path, sizeof(path), "/local/domain/%u", id);
-	return store_lookup(m->store, path) != NULL;
+	return store_lookupf(m->store, "/local/domain/%u", id) != NULL;
 }
 
 static void write_vcpus(struct sim_model *m, unsigned id, unsigned vcpus, unsigned online)

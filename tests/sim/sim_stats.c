@@ -76,12 +76,9 @@ static void each_backend(struct sim_model *m, const char *kind,
 			 void (*fn)(void *arg, const char *domid, const char *devid, struct sim_node *dev),
 			 void *arg)
 {
-	char path[128];
-	struct sim_node *k;
+	struct sim_node *k = store_lookupf(m->store, "/local/domain/0/backend/%s", kind);
 	size_t i, j;
 
-	snprintf(path, sizeof(path), "/local/domain/0/backend/%s", kind);
-	k = store_lookup(m->store, path);
 	for (i = 0; k && i < k->nkids; i++)
 		for (j = 0; j < k->kids[i]->nkids; j++)
 			fn(arg, k->kids[i]->name, k->kids[i]->kids[j]->name, k->kids[i]->kids[j]);
@@ -102,11 +99,9 @@ static unsigned long long grow(double t, const char *a, const char *b, unsigned 
 static void write_vif(void *arg, const char *domid, const char *devid, struct sim_node *dev)
 {
 	struct writer *w = arg;
-	char ifname[64], path[1400], node[128], vifname_path[1024];
-	struct sim_node *vn;
+	struct sim_node *vn = store_lookupf(w->m->store, "%s/vifname", dev->path);
+	char ifname[64], path[1400], node[128];
 
-	snprintf(vifname_path, sizeof(vifname_path), "%s/vifname", dev->path);
-	vn = store_lookup(w->m->store, vifname_path);
 	if (vn && vn->len && vn->len < sizeof(ifname))
 		snprintf(ifname, sizeof(ifname), "%s", vn->value);
 	else

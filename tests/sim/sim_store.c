@@ -201,18 +201,18 @@ int store_write(struct sim_store *s, const char *path, const void *value, size_t
 	return 0;
 }
 
-int store_writef(struct sim_store *s, const char *path, const char *fmt, ...)
+struct sim_node *store_lookupf(struct sim_store *s, const char *fmt, ...)
 {
-	char buf[4096];
+	char path[XS_ABS_PATH_MAX + 1];
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return E2BIG;
-	return store_write(s, path, buf, (size_t)n);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return NULL;
+	return store_lookup(s, path);
 }
 
 int store_mkdir(struct sim_store *s, const char *path)

@@ -45,8 +45,8 @@ int store_write(struct sim_store *s, const char *path, const void *value, size_t
 int store_mkdir(struct sim_store *s, const char *path);
 int store_rm(struct sim_store *s, const char *path);
 
-/* printf-style convenience for the model */
-int store_writef(struct sim_store *s, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* store_lookup of a printf-formatted path; NULL also when it is too long */
+struct sim_node *store_lookupf(struct sim_store *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,5 +1,6 @@
 /* The simulated xend's SXP-over-HTTP server (see sim_xend.h). */
 #include "sim_xend.h"
+#include "sim_control.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -135,23 +135,6 @@ static void put_kv(struct buf *b, const char *key, const char *s, size_t len)
 	buf_add(b, ")", 1);
 }
 
-static struct sim_node *lookup(struct sim_model *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static struct sim_node *lookup(struct sim_model *m, const char *fmt, ...)
-{
-	char path[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return NULL;
-	return store_lookup(m->store, path);
-}
-
 static unsigned long long node_u64(struct sim_node *n)
 {
 	char tmp[32];
@@ -188,7 +171,7 @@ static void render_domain(struct sim_xend *x, unsigned id, struct buf *b)
 {
 	struct sim_model *m = x->m;
 	const struct sim_domain *d = &m->domains[id];
-	struct sim_node *n, *vm = lookup(m, "/local/domain/%u/vm", id);
+	struct sim_node *n, *vm = store_lookupf(m->store, "/local/domain/%u/vm", id);
 	char vmpath[256] = "";
 	const char *flags;
 	int status;
@@ -198,7 +181,7 @@ static void render_domain(struct sim_xend *x, unsigned id, struct buf *b)
 		vmpath[vm->len] = '\0';
 	}
 	buf_printf(b, "(domain (domid %u)", id);
-	n = vmpath[0] ? lookup(m, "%s/uuid", vmpath) : NULL;
+	n = vmpath[0] ? store_lookupf(m->store, "%s/uuid", vmpath) : NULL;
 	if (n)
 		put_kv(b, "uuid", n->value, n->len);
 	else if (id == 0)
@@ -207,18 +190,18 @@ static void render_domain(struct sim_xend *x, unsigned id, struct buf *b)
 	if (d->vcpus_online < 64)
 		buf_printf(b, " (vcpu_avail %llu)", (1ULL << d->vcpus_online) - 1);
 	buf_printf(b, " (cpu_weight 256) (cpu_cap 0)");
-	n = lookup(m, "/local/domain/%u/memory/target", id);
+	n = store_lookupf(m->store, "/local/domain/%u/memory/target", id);
 	if (n)
 		buf_printf(b, " (memory %llu)", node_u64(n) >> 10);
-	n = lookup(m, "/local/domain/%u/memory/static-max", id);
+	n = store_lookupf(m->store, "/local/domain/%u/memory/static-max", id);
 	if (n)
 		buf_printf(b, " (maxmem %llu)", node_u64(n) >> 10);
-	n = lookup(m, "/local/domain/%u/name", id);
+	n = store_lookupf(m->store, "/local/domain/%u/name", id);
 	if (n)
 		put_kv(b, "name", n->value, n->len);
 	buf_printf(b, " (on_poweroff destroy) (on_reboot restart) (on_crash restart)"
 		   " (features ) (pool_name Pool-0)");
-	n = vmpath[0] ? lookup(m, "%s/image/ostype", vmpath) : NULL;
+	n = vmpath[0] ? store_lookupf(m->store, "%s/image/ostype", vmpath) : NULL;
 	if (n) {
 		buf_printf(b, " (image (");
 		put_string(b, n->value, n->len);
@@ -232,7 +215,7 @@ static void render_domain(struct sim_xend *x, unsigned id, struct buf *b)
 		   (unsigned long long)(d->cpu_time_ns / 1000000000u),
 		   (unsigned long long)(d->cpu_time_ns % 1000000000u));
 	buf_printf(b, " (online_vcpus %u)", d->vcpus_online);
-	n = vmpath[0] ? lookup(m, "%s/start_time", vmpath) : NULL;
+	n = vmpath[0] ? store_lookupf(m->store, "%s/start_time", vmpath) : NULL;
 	if (n && n->len)
 		put_kv(b, "start_time", n->value, n->len);
 	buf_printf(b, " (store_mfn %u) (console_mfn %u))\n", 0x1000 + id, 0x2000 + id);
@@ -349,7 +332,7 @@ static int route(struct sim_xend *x, char *target, struct buf *body)
 				render_domain(x, id, body);
 				continue;
 			}
-			n = lookup(x->m, "/local/domain/%u/name", id);
+			n = store_lookupf(x->m->store, "/local/domain/%u/name", id);
 			buf_add(body, first ? "" : " ", first ? 0 : 1);
 			if (n)
 				put_string(body, n->value, n->len);
@@ -595,30 +578,6 @@ void sim_xend_handle(struct sim_xend *x, const struct pollfd *fds, int n)
 	}
 }
 
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	unlink(path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 64) < 0) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
-}
-
 static int listen_tcp(unsigned port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -651,7 +610,7 @@ struct sim_xend *sim_xend_new(struct sim_model *m, const char *unix_path,
 	x->unix_fd = x->tcp_fd = -1;
 	x->delay_ms = 3000;
 	if (unix_path) {
-		x->unix_fd = listen_unix(unix_path);
+		x->unix_fd = sim_listen_unix(unix_path);
 		if (x->unix_fd < 0) {
 			fprintf(stderr, "xensimd: xend %s: %s\n", unix_path, strerror(errno));
 			free(x);

@@ -1,4 +1,5 @@
 #include "sim_xenstore.h"
+#include "sim_control.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -6,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <xen/io/xs_wire.h>
@@ -814,11 +814,11 @@ void sim_xs_handle(struct sim_xs *xs, const struct pollfd *fds, int n)
 
 struct sim_xs *sim_xs_new(struct sim_store *store, const char *socket_path, int verbose)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = sim_listen_unix(socket_path);
 	struct sim_xs *xs;
 
-	if (strlen(socket_path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "xensimd: socket path too long: %s\n", socket_path);
+	if (fd < 0) {
+		fprintf(stderr, "xensimd: %s: %s\n", socket_path, strerror(errno));
 		return NULL;
 	}
 	xs = xrealloc(NULL, sizeof(*xs));
@@ -826,18 +826,7 @@ struct sim_xs *sim_xs_new(struct sim_store *store, const char *socket_path, int 
 	xs->store = store;
 	xs->verbose = verbose;
 	xs->socket_path = xstrdup(socket_path);
-	strcpy(sun.sun_path, socket_path);
-	unlink(socket_path);
-	xs->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (xs->listen_fd < 0 || bind(xs->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(xs->listen_fd, 64) < 0) {
-		fprintf(stderr, "xensimd: %s: %s\n", socket_path, strerror(errno));
-		if (xs->listen_fd >= 0)
-			close(xs->listen_fd);
-		free(xs->socket_path);
-		free(xs);
-		return NULL;
-	}
+	xs->listen_fd = fd;
 	store->notify = store_changed;
 	store->notify_arg = xs;
 	return xs;
