@@ -178,6 +178,22 @@ walk() {
 
 ready_timeout() { echo $((60 + $1 / 20)); }	# seconds allowed to load N domains
 
+# serve_walk T0 SECONDS WHO LABEL OID LOG READY...: waits until READY
+# succeeds, then walks OID; sets WALK_S and WALK_LINES (FAIL and - when
+# WHO did not serve in time, with the end of LOG)
+serve_walk() {
+	local t0=$1 secs=$2 who=$3 label=$4 oid=$5 log=$6
+	shift 6
+	if wait_for "$secs" "$@"; then
+		echo "  $who serving after $(elapsed "$t0" "$(now)")s" >&2
+		walk "$oid" "$label"
+	else
+		echo "  $who did not serve in time" >&2
+		tail -5 "$log" >&2
+		WALK_S=FAIL WALK_LINES=-
+	fi
+}
+
 echo "== xensnmp benchmark"
 echo "date:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "machine: $(nproc) CPUs, $(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*:[[:space:]]*//')"
@@ -211,15 +227,9 @@ for n in $SIZES; do
 	"$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -p "$T/agent.pid" \
 		--refresh "$REFRESH" --read-only >>"$T/agent.stderr" 2>&1 &
 	AGENT_PID=$!
-	if wait_for "$(ready_timeout "$n")" domain_count_is "$rows"; then
-		echo "  xensnmpd serving $rows domains after $(elapsed "$t0" "$(now)")s" >&2
-		walk "$DOMAIN_TABLE" "walk agentx"
-		walk_agentx=$WALK_S lines_agentx=$WALK_LINES
-	else
-		echo "  xensnmpd did not serve $rows domains in time" >&2
-		tail -5 "$T/agent.log" >&2
-		walk_agentx=FAIL lines_agentx=-
-	fi
+	serve_walk "$t0" "$(ready_timeout "$n")" "xensnmpd ($rows domains)" "walk agentx" \
+		"$DOMAIN_TABLE" "$T/agent.log" domain_count_is "$rows"
+	walk_agentx=$WALK_S lines_agentx=$WALK_LINES
 	agent_rss=$(rss_kib "$AGENT_PID")
 	stop_agent
 	stop_snmpd
@@ -233,15 +243,9 @@ for n in $SIZES; do
 	dlmod xensnmp $PLUGIN
 	xensnmpRefresh $REFRESH
 	EOF
-	if wait_for "$(ready_timeout "$n")" domain_count_is "$rows"; then
-		echo "  snmpd+xensnmp.so serving $rows domains after $(elapsed "$t0" "$(now)")s" >&2
-		walk "$DOMAIN_TABLE" "walk dlmod"
-		walk_dlmod=$WALK_S lines_dlmod=$WALK_LINES
-	else
-		echo "  snmpd+xensnmp.so did not serve $rows domains in time" >&2
-		tail -5 "$T/snmpd.log" >&2
-		walk_dlmod=FAIL lines_dlmod=-
-	fi
+	serve_walk "$t0" "$(ready_timeout "$n")" "snmpd+xensnmp.so ($rows domains)" "walk dlmod" \
+		"$DOMAIN_TABLE" "$T/snmpd.log" domain_count_is "$rows"
+	walk_dlmod=$WALK_S lines_dlmod=$WALK_LINES
 	snmpd_rss=$(rss_kib "$SNMPD_PID")
 	stop_snmpd
 	stop_sim
@@ -250,31 +254,23 @@ for n in $SIZES; do
 
 	# (d) the static table, N+1 rows: subagent, then plugin
 	start_snmpd </dev/null
+	t0=$(now)
 	XENSNMP_BENCH_ROWS=$rows "$STATIC_AGENT" "unix:$T/agentx.sock" \
 		>>"$T/static.log" 2>&1 &
 	AGENT_PID=$!
-	if wait_for "$(ready_timeout "$n")" static_has_row "$n"; then
-		walk "$STATIC_TABLE" "static agentx"
-		static_agentx=$WALK_S lines_static_agentx=$WALK_LINES
-	else
-		echo "  static_subagent did not serve" >&2
-		tail -5 "$T/static.log" >&2
-		static_agentx=FAIL lines_static_agentx=-
-	fi
+	serve_walk "$t0" "$(ready_timeout "$n")" static_subagent "static agentx" \
+		"$STATIC_TABLE" "$T/static.log" static_has_row "$n"
+	static_agentx=$WALK_S lines_static_agentx=$WALK_LINES
 	stop_agent
 	stop_snmpd
 
+	t0=$(now)
 	start_snmpd XENSNMP_BENCH_ROWS=$rows <<-EOF
 	dlmod static_table $STATIC_PLUGIN
 	EOF
-	if wait_for 30 static_has_row "$n"; then
-		walk "$STATIC_TABLE" "static dlmod"
-		static_dlmod=$WALK_S lines_static_dlmod=$WALK_LINES
-	else
-		echo "  static_table.so did not serve" >&2
-		tail -5 "$T/snmpd.log" >&2
-		static_dlmod=FAIL lines_static_dlmod=-
-	fi
+	serve_walk "$t0" 30 static_table.so "static dlmod" \
+		"$STATIC_TABLE" "$T/snmpd.log" static_has_row "$n"
+	static_dlmod=$WALK_S lines_static_dlmod=$WALK_LINES
 	stop_snmpd
 	log_problems static "$T/static.log" "$T/snmpd.log" "$T/snmpd.stderr"
 	: >"$T/snmpd.log"; : >"$T/snmpd.stderr"; : >"$T/agent.log"; : >"$T/agent.stderr"
@@ -333,14 +329,12 @@ if [ "${BENCH_MODES:-1}" = 1 ]; then
 		ro=--read-only
 		case "$name" in hypervisor|root*) ro= ;; esac
 		start_snmpd </dev/null
+		t0=$(now)
 		env $envs "$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -c "$T/mode.conf" \
 			--refresh "$REFRESH" $ro >>"$T/agent.stderr" 2>&1 &
 		AGENT_PID=$!
-		if wait_for "$(ready_timeout "$MODE_N")" domain_count_is "$((MODE_N + 1))"; then
-			walk "$DOMAIN_TABLE" "walk agentx ($name)"
-		else
-			WALK_S=FAIL WALK_LINES=-
-		fi
+		serve_walk "$t0" "$(ready_timeout "$MODE_N")" "xensnmpd ($name)" "walk agentx ($name)" \
+			"$DOMAIN_TABLE" "$T/agent.log" domain_count_is "$((MODE_N + 1))"
 		rss=$(rss_kib "$AGENT_PID")
 		stop_agent
 		stop_snmpd
