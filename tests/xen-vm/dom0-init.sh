@@ -28,6 +28,10 @@ finish() {
 }
 
 say "userspace up"
+# a crashing process (xl, xenstored, the agent) leaves its core where the
+# host reads it; run.sh prints each core's backtrace
+ulimit -c unlimited
+echo "$OUT/core.%e.%p" > /proc/sys/kernel/core_pattern
 rm -rf /var/log/xen/console
 mkdir -p /var/log/xen/console
 export XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"

@@ -17,6 +17,10 @@ MEM=${XENVM_MEM:-2048}
 SMP=${XENVM_SMP:-2}
 TMO=${XENVM_TIMEOUT:-1200}
 ACCEL=${XENVM_ACCEL:-tcg}
+CPU=${XENVM_CPU:-max}
+BOOT_TMO=${XENVM_BOOT_TIMEOUT:-120}
+P9CACHE=${XENVM_P9CACHE:-mmap}
+XEN_CMDLINE=${XENVM_XEN_CMDLINE:-dom0_mem=1024M,max:1024M smap=0 smep=0 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all}
 die() { echo "xen-vm: ERROR: $*" >&2; exit 2; }
 
 [ "$(id -u)" -eq 0 ] || die "must run as root (the dom0 root is shared with its owners and modes)"
@@ -29,8 +33,8 @@ AGENT=$BUILD/agent/xensnmpd
 
 # --- can this machine run the VM at all? -------------------------------------------
 QEMU=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 is missing (run setup.sh): cannot run the real-Xen tests"
-"$QEMU" -accel help 2>/dev/null | grep -qx "$ACCEL" ||
-	die "this machine cannot run QEMU with -accel $ACCEL: cannot run the real-Xen tests"
+"$QEMU" -accel help 2>/dev/null | grep -qx "${ACCEL%%,*}" ||
+	die "this machine cannot run QEMU with -accel ${ACCEL%%,*}: cannot run the real-Xen tests"
 avail=$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)
 [ "$avail" -ge $((MEM + 512)) ] ||
 	die "QEMU needs about $((MEM + 512)) MiB of free memory, $avail MiB available: cannot run the real-Xen tests"
@@ -52,18 +56,52 @@ missing=$(chroot "$R" ldd /xentest/bin/xensnmpd 2>&1 | grep 'not found')
 $missing"
 
 # --- boot ------------------------------------------------------------------------
+# The boot is watched in two phases: dom0 must report its toolstack up within
+# XENVM_BOOT_TIMEOUT (a healthy boot needs 10 to 20 s), and the whole run must
+# end within XENVM_TIMEOUT.  When either is exceeded, QEMU's monitor is asked
+# where every vCPU is (info status, info cpus, info registers) before QEMU is
+# killed, so that a hang leaves evidence, not just a timeout.
 LOG=$CACHE/console${XENVM_LOG_SUFFIX:-}.log
-echo "xen-vm: booting Xen under QEMU ($ACCEL, ${MEM} MiB, $SMP CPUs); console: $LOG"
+MON=$CACHE/monitor.sock
+HANG=$CACHE/hang${XENVM_LOG_SUFFIX:-}.txt
+rm -f "$MON" "$HANG"
+echo "xen-vm: booting Xen under QEMU ($ACCEL, -cpu $CPU, ${MEM} MiB, $SMP CPUs); console: $LOG"
 t0=$(date +%s)
-timeout --foreground -k 10 "$TMO" "$QEMU" -accel "$ACCEL" -machine q35 -cpu max -m "$MEM" -smp "$SMP" \
-	-nographic -no-reboot -display none -vga none -net none -monitor none -serial stdio \
+"$QEMU" -accel "$ACCEL" -machine q35 -cpu "$CPU" -m "$MEM" -smp "$SMP" \
+	-nographic -no-reboot -display none -vga none -net none -serial stdio \
+	-monitor "unix:$MON,server=on,wait=off" \
 	-fsdev local,id=rootfs,path="$R",security_model=passthrough \
 	-device virtio-9p-pci,fsdev=rootfs,mount_tag=rootfs \
 	-kernel "$CACHE/xen.bin" \
-	-append "dom0_mem=1024M,max:1024M smap=0 smep=0 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all" \
-	-initrd "$CACHE/vmlinuz console=hvc0 earlyprintk=xen loglevel=4,$CACHE/initrd.cpio.gz" \
-	</dev/null >"$LOG" 2>&1
-qrc=$?
+	-append "$XEN_CMDLINE" \
+	-initrd "$CACHE/vmlinuz console=hvc0 earlyprintk=xen loglevel=4 p9cache=$P9CACHE,$CACHE/initrd.cpio.gz" \
+	</dev/null >"$LOG" 2>&1 &
+qpid=$!
+monitor() {	# monitor CMD...: each command's answer from QEMU's monitor
+	local c
+	for c in "$@"; do
+		echo "== $c"
+		{ echo "$c"; sleep 1; } | timeout 10 socat - "UNIX-CONNECT:$MON" 2>&1 | tr -d '\r' |
+			grep -av '^(qemu)' | grep -av 'QEMU .* monitor'
+	done
+}
+hung=""
+while kill -0 "$qpid" 2>/dev/null; do
+	el=$(( $(date +%s) - t0 ))
+	if [ "$el" -ge "$TMO" ]; then hung="the run did not end within ${TMO}s"
+	elif [ "$el" -ge "$BOOT_TMO" ] && ! grep -aq 'Xen toolstack up' "$LOG"; then
+		hung="dom0 did not bring the toolstack up within ${BOOT_TMO}s"
+	fi
+	if [ -n "$hung" ]; then
+		{ echo "xen-vm: $hung; QEMU's state:"
+		  monitor "info status" "info cpus" "info registers -a"; } > "$HANG" 2>&1
+		kill -TERM "$qpid" 2>/dev/null; sleep 2; kill -KILL "$qpid" 2>/dev/null
+		break
+	fi
+	sleep 1
+done
+wait "$qpid"; qrc=$?
+[ -z "$hung" ] || qrc=124
 wall=$(( $(date +%s) - t0 ))
 
 if [ -s "$X/out/scenario.log" ]; then
@@ -71,12 +109,22 @@ if [ -s "$X/out/scenario.log" ]; then
 	cat "$X/out/scenario.log"
 	echo "xen-vm: ---- end of scenario output ----"
 fi
+# a core dumped in dom0: its backtrace, read with the dom0 root's own binaries
+for core in "$X"/out/core.*; do
+	[ -f "$core" ] || continue
+	exe=$(file -b "$core" | sed -n "s/.*execfn: '\\([^']*\\)'.*/\\1/p")
+	echo "xen-vm: CORE DUMPED in dom0: $core ($(file -b "$core" | cut -c1-120))" >&2
+	[ -n "$exe" ] && command -v gdb >/dev/null &&
+		gdb -batch -q -ex "set sysroot $R" -ex "set debug-file-directory $R/usr/lib/debug" \
+			-ex bt -ex "info registers" -ex "x/6i \$pc" "$R$exe" "$core" > "$core.bt" 2>&1 &&
+		sed 's/^/xen-vm:   | /' "$core.bt" | head -n 60 >&2
+done
 rc=$(cat "$X/out/rc" 2>/dev/null || echo "")
 if [ -z "$rc" ]; then
 	if ! grep -q 'Xen version' "$LOG"; then
 		echo "xen-vm: QEMU (exit $qrc) did not even start Xen: this machine cannot run the VM" >&2
-	elif [ "$qrc" -eq 124 ]; then
-		echo "xen-vm: timed out after ${TMO}s" >&2
+	elif [ -n "$hung" ]; then
+		echo "xen-vm: HANG: $hung (QEMU's vCPU state in $HANG)" >&2
 	else
 		echo "xen-vm: dom0 did not report a result (QEMU exit $qrc)" >&2
 	fi

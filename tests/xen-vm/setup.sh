@@ -71,6 +71,8 @@ command -v debootstrap >/dev/null || need="$need debootstrap"
 command -v cpio >/dev/null || need="$need cpio"
 command -v gzip >/dev/null || need="$need gzip"
 command -v file >/dev/null || need="$need file"
+command -v socat >/dev/null || need="$need socat"	# QEMU's monitor, when a boot hangs
+command -v gdb >/dev/null || need="$need gdb"	# backtraces of cores dumped in dom0
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed" || need="$need busybox-static"
 updated=0
 if [ -n "$need" ]; then
@@ -166,8 +168,10 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in $INITRD_MODS; do insmod /mods/\$m.ko || echo "initramfs: cannot load \$m"; done
+# the 9p cache mode from dom0's command line (run.sh sets p9cache=)
+cache=\$(sed -n 's/.*p9cache=\([a-z]*\).*/\1/p' /proc/cmdline)
 n=0
-until mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=mmap rootfs /newroot; do
+until mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=\${cache:-mmap} rootfs /newroot; do
 	n=\$((n + 1))
 	if [ \$n -gt 50 ]; then echo "initramfs: cannot mount the 9p root"; echo o > /proc/sysrq-trigger; fi
 	sleep 0.2
