@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#include "xen_conn.h"
-#include "xen_snapshot.h"
+#include "core/xen_conn.h"
+#include "core/xen_snapshot.h"
 
 #define XENSNMP_DEFAULT_REFRESH 5	/* seconds */
 

@@ -1,7 +1,7 @@
-/* xenVcpuTable, xenVifTable, xenVbdTable: per-domain devices. */
+/* xdmVcpuTable, xdmVifTable, xdmVbdTable: per-domain devices. */
 #include <string.h>
 
-#include "xen_parse.h"
+#include "parse/xen_parse.h"
 #include "xensnmp.h"
 #include "xensnmp_oids.h"
 #include "xensnmp_table.h"
@@ -11,7 +11,7 @@ static const oid vcpu_table_oid[] = { XENSNMP_VCPU_TABLE_OID };
 static const oid vif_table_oid[] = { XENSNMP_VIF_TABLE_OID };
 static const oid vbd_table_oid[] = { XENSNMP_VBD_TABLE_OID };
 
-/* ---- xenVcpuTable ---- */
+/* ---- xdmVcpuTable ---- */
 
 static void fill_vcpus(struct xensnmp_table *t, const struct xen_snapshot *snap)
 {
@@ -62,7 +62,7 @@ static bool vcpu_value(const struct xensnmp_row *row, unsigned column,
 }
 
 const struct xensnmp_table_def xensnmp_vcpu_table_def = {
-	.name = "xenVcpuTable",
+	.name = "xdmVcpuTable",
 	.oid = vcpu_table_oid,
 	.oid_len = OID_LENGTH(vcpu_table_oid),
 	.min_column = XENVCPU_AVAILABILITY,
@@ -72,7 +72,7 @@ const struct xensnmp_table_def xensnmp_vcpu_table_def = {
 	.value = vcpu_value,
 };
 
-/* ---- xenVifTable ---- */
+/* ---- xdmVifTable ---- */
 
 static void fill_vifs(struct xensnmp_table *t, const struct xen_snapshot *snap)
 {
@@ -152,7 +152,7 @@ static bool vif_value(const struct xensnmp_row *row, unsigned column,
 }
 
 const struct xensnmp_table_def xensnmp_vif_table_def = {
-	.name = "xenVifTable",
+	.name = "xdmVifTable",
 	.oid = vif_table_oid,
 	.oid_len = OID_LENGTH(vif_table_oid),
 	.min_column = XENVIF_MAC,
@@ -162,7 +162,7 @@ const struct xensnmp_table_def xensnmp_vif_table_def = {
 	.value = vif_value,
 };
 
-/* ---- xenVbdTable ---- */
+/* ---- xdmVbdTable ---- */
 
 static void fill_vbds(struct xensnmp_table *t, const struct xen_snapshot *snap)
 {
@@ -230,7 +230,7 @@ static bool vbd_value(const struct xensnmp_row *row, unsigned column,
 }
 
 const struct xensnmp_table_def xensnmp_vbd_table_def = {
-	.name = "xenVbdTable",
+	.name = "xdmVbdTable",
 	.oid = vbd_table_oid,
 	.oid_len = OID_LENGTH(vbd_table_oid),
 	.min_column = XENVBD_DEV,

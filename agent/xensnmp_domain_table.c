@@ -1,4 +1,4 @@
-/* xenDomainTable: one row per domain of the snapshot. */
+/* xdmDomainTable: one row per domain of the snapshot. */
 #include "xensnmp.h"
 #include "xensnmp_oids.h"
 #include "xensnmp_table.h"
@@ -110,7 +110,7 @@ static bool domain_value(const struct xensnmp_row *row, unsigned column,
 }
 
 const struct xensnmp_table_def xensnmp_domain_table_def = {
-	.name = "xenDomainTable",
+	.name = "xdmDomainTable",
 	.oid = domain_table_oid,
 	.oid_len = OID_LENGTH(domain_table_oid),
 	.min_column = XENDOM_FIRST_COLUMN,

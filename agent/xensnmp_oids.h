@@ -11,11 +11,11 @@
 #define XENSNMP_OIDS_H
 
 #define XENSNMP_ENTERPRISE      1, 3, 6, 1, 4, 1, 99999
-/* xenDomainMIB ::= { enterprises 99999 1 } */
+/* xdmMIB ::= { enterprises 99999 1 } */
 #define XENSNMP_MIB_OID         XENSNMP_ENTERPRISE, 1
 #define XENSNMP_OBJECTS_OID     XENSNMP_MIB_OID, 1
 
-/* xenHost ::= { xenDomainObjects 1 }: scalars, each served as .0 */
+/* xdmHost ::= { xdmObjects 1 }: scalars, each served as .0 */
 #define XENSNMP_HOST_OID        XENSNMP_OBJECTS_OID, 1
 enum xensnmp_host_scalar {
 	XENHOST_XEN_VERSION = 1,     /* DisplayString */
@@ -33,7 +33,7 @@ enum xensnmp_host_scalar {
 	XENHOST_UNAVAILABLE = 13,    /* DisplayString: what cannot be read, and why */
 };
 
-/* xenDomainTable ::= { xenDomainObjects 2 }, entry .1, INDEX { xenDomainIndex } */
+/* xdmDomainTable ::= { xdmObjects 2 }, entry .1, INDEX { xdmDomainIndex } */
 #define XENSNMP_DOMAIN_TABLE_OID XENSNMP_OBJECTS_OID, 2
 enum xensnmp_domain_column {
 	XENDOM_INDEX = 1,            /* not-accessible */
@@ -61,7 +61,7 @@ enum xensnmp_domain_column {
 #define XENDOM_FIRST_COLUMN XENDOM_ID
 #define XENDOM_LAST_COLUMN  XENDOM_LAST_ACTION_RESULT
 
-/* xenVcpuTable ::= { xenDomainObjects 3 }, INDEX { xenDomainIndex, xenVcpuIndex } */
+/* xdmVcpuTable ::= { xdmObjects 3 }, INDEX { xdmDomainIndex, xdmVcpuIndex } */
 #define XENSNMP_VCPU_TABLE_OID  XENSNMP_OBJECTS_OID, 3
 enum xensnmp_vcpu_column {
 	XENVCPU_INDEX = 1,           /* not-accessible, Unsigned32 (0..) = vCPU number */
@@ -72,7 +72,7 @@ enum xensnmp_vcpu_column {
 	XENVCPU_DATA_SOURCES = 6,    /* XenDataSources */
 };
 
-/* xenVifTable ::= { xenDomainObjects 4 }, INDEX { xenDomainIndex, xenVifDevId } */
+/* xdmVifTable ::= { xdmObjects 4 }, INDEX { xdmDomainIndex, xdmVifDevId } */
 #define XENSNMP_VIF_TABLE_OID   XENSNMP_OBJECTS_OID, 4
 enum xensnmp_vif_column {
 	XENVIF_DEVID = 1,            /* not-accessible, Unsigned32 (0..) */
@@ -92,7 +92,7 @@ enum xensnmp_vif_column {
 	XENVIF_TX_DROPS = 15,
 };
 
-/* xenVbdTable ::= { xenDomainObjects 5 }, INDEX { xenDomainIndex, xenVbdDevId } */
+/* xdmVbdTable ::= { xdmObjects 5 }, INDEX { xdmDomainIndex, xdmVbdDevId } */
 #define XENSNMP_VBD_TABLE_OID   XENSNMP_OBJECTS_OID, 5
 enum xensnmp_vbd_column {
 	XENVBD_DEVID = 1,            /* not-accessible, Unsigned32 (0..) */

@@ -1,4 +1,4 @@
-/* xenHost: the host scalars, from the snapshot and the connection status. */
+/* xdmHost: the host scalars, from the snapshot and the connection status. */
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
@@ -113,12 +113,12 @@ static int host_handler(netsnmp_mib_handler *handler,
 void xensnmp_register_host_scalars(void)
 {
 	host_reg = netsnmp_create_handler_registration(
-		"xenHost", host_handler, host_oid, OID_LENGTH(host_oid),
+		"xdmHost", host_handler, host_oid, OID_LENGTH(host_oid),
 		HANDLER_CAN_RONLY);
 	if (!host_reg ||
 	    netsnmp_register_scalar_group(host_reg, XENHOST_XEN_VERSION,
 					  XENHOST_UNAVAILABLE) != MIB_REGISTERED_OK) {
-		snmp_log(LOG_ERR, "xensnmp: cannot register xenHost\n");
+		snmp_log(LOG_ERR, "xensnmp: cannot register xdmHost\n");
 		host_reg = NULL;
 	}
 }

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 
-#include "xen_snapshot.h"
+#include "core/xen_snapshot.h"
 
 struct xensnmp_row {
 	netsnmp_index index;		/* first: the container's key */

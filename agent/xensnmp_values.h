@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "xen_snapshot.h"
+#include "core/xen_snapshot.h"
 
 /* XenUtf8String limit, in octets */
 #define XENSNMP_UTF8_MAX 255

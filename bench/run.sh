@@ -10,7 +10,7 @@
 # xensimd with N guests (N+1 domains with Domain-0) and measures:
 #   refresh_s        one full refresh by the Xen access layer (xensnap)
 #   xs_requests      xenstore requests of that refresh
-#   walk_agentx_s    snmpbulkwalk of xenDomainTable, snmpd + xensnmpd
+#   walk_agentx_s    snmpbulkwalk of xdmDomainTable, snmpd + xensnmpd
 #   walk_dlmod_s     the same walk, xensnmp.so loaded into snmpd
 #   static_agentx_s  the same walk over a static table of the same shape
 #   static_dlmod_s   (bench/static_table.c, N+1 rows), subagent and plugin
@@ -288,7 +288,7 @@ for r in "${results[@]}"; do
 		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}"
 done
 echo
-echo "walked lines (xenDomainTable: 19 per domain less absent values; static: 19 per row)"
+echo "walked lines (xdmDomainTable: 19 per domain less absent values; static: 19 per row)"
 printf '%-10s %6s %14s %13s %16s %15s\n' \
 	"N(guests)" rows walk_agentx walk_dlmod static_agentx static_dlmod
 for r in "${results[@]}"; do

@@ -1,5 +1,5 @@
 /*
- * The benchmark floor: a table of the same shape as xenDomainTable
+ * The benchmark floor: a table of the same shape as xdmDomainTable
  * (19 columns, 2..16 and 20..23, one integer index) whose rows are built
  * once at init and never change, served through the same net-snmp
  * helper as the product (table_container over a netsnmp_index
@@ -169,7 +169,7 @@ static int row_value(const struct static_row *r, unsigned column,
 		set_int(var, ASN_INTEGER, 1);
 		return 1;
 	}
-	return 0;	/* 17..19: no such column, as in xenDomainTable */
+	return 0;	/* 17..19: no such column, as in xdmDomainTable */
 }
 
 static int static_handler(netsnmp_mib_handler *handler,

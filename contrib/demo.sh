@@ -65,16 +65,16 @@ LD_PRELOAD=$build/tests/sim/.libs/libxcsim.so XENSIM_CONTROL=$run/sim.ctl \
 	-Lf "$run/agent.log" -p "$run/agent.pid"
 
 for _ in $(seq 100); do
-	snmpget -v2c -c public -Oqv "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xenHostDomainCount.0 2>/dev/null |
+	snmpget -v2c -c public -Oqv "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xdmHostDomainCount.0 2>/dev/null |
 		grep -qE '^[1-9]' && break
 	sleep 0.1
 done
 
-snmptable -v2c -c public -Cb -Cw 160 "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xenDomainTable
+snmptable -v2c -c public -Cb -Cw 160 "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xdmDomainTable
 cat <<MSG
 
 xensnmpd serves XEN-DOMAIN-MIB through snmpd on udp:127.0.0.1:$port.
-Try:   snmpwalk -v2c -c public -M $top/mib:$top/mib/ietf -m XEN-DOMAIN-MIB 127.0.0.1:$port xenDomainMIB
+Try:   snmpwalk -v2c -c public -M $top/mib:$top/mib/ietf -m XEN-DOMAIN-MIB 127.0.0.1:$port xdmMIB
 Move the simulated host:  $build/tests/sim/xensimd ctl $run/sim.ctl add 9 name=new vcpus=2
 Logs:  $run/*.log
 Stop:  $top/contrib/demo.sh stop

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sxp.h"
-#include "xend_sxp.h"
+#include "parse/sxp.h"
+#include "parse/xend_sxp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

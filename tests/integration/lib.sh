@@ -125,7 +125,7 @@ start_agent() {	# start_agent [AGENT OPTIONS...]; environment from AGENT_ENV
 }
 
 agent_serves() {
-	snmpget "${SNMPOPTS[@]}" -Oqv "$AGENT_ADDR" XEN-DOMAIN-MIB::xenHostDomainCount.0 |
+	snmpget "${SNMPOPTS[@]}" -Oqv "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmHostDomainCount.0 |
 		grep -qE '^[0-9]+$'
 }
 

@@ -21,24 +21,24 @@ xenstore-write /vm/0b5f6a52-83c5-4b1e-9d6c-1a2b3c4d5e6f/uuid not-a-uuid
 xenstore-write /local/domain/1/cpu/1/availability maybe
 sleep 1.5
 
-check_eq "4000-octet name cut to 255 octets" "$(head -c 255 <<<"$long")" "$(get xenDomainName.1)"
-check_eq "non-UTF-8 bytes become U+FFFD" "$(printf 'db\xef\xbf\xbd\xef\xbf\xbd1')" "$(get xenDomainName.2)"
-check_match "non-numeric memory target is absent" 'No Such Instance' "$(get xenDomainMemTarget.7)"
-check_match "overflowing memory max is absent" 'No Such Instance' "$(get xenDomainMemMax.7)"
-check_eq "memory beyond Gauge32 saturates" 4294967295 "$(get xenDomainMemTarget.0)"
-check_eq "other columns of that row still served" 1 "$(get xenDomainVcpusMax.7)"
-check_eq "non-numeric device id ignored" "1.0" "$(walk xenVifMac -Oq | awk '{print $1}' | sed -n 's/.*xenVifMac\.\(1\.[^ ]*\)/\1/p' | tr '\n' ' ' | sed 's/ $//')"
-check_match "backend path escaping with .. is not followed" 'No Such Instance' "$(get xenVifBridge.2.1)"
-check_eq "the MAC then comes from the frontend" '0:16:3e:0:1:2' "$(get xenVifMac.2.1)"
-check_match "malformed UUID is absent" 'No Such Instance' "$(get xenDomainUUID.2)"
-check_eq "unknown availability is unknown" unknown "$(get xenVcpuAvailability.1.1)"
-check_match "online count unknown when one vCPU is" 'No Such Instance' "$(get xenDomainVcpusOnline.1)"
-check_eq "whole table still walks" 4 "$(walk xenDomainId | grep -c .)"
+check_eq "4000-octet name cut to 255 octets" "$(head -c 255 <<<"$long")" "$(get xdmDomainName.1)"
+check_eq "non-UTF-8 bytes become U+FFFD" "$(printf 'db\xef\xbf\xbd\xef\xbf\xbd1')" "$(get xdmDomainName.2)"
+check_match "non-numeric memory target is absent" 'No Such Instance' "$(get xdmDomainMemTarget.7)"
+check_match "overflowing memory max is absent" 'No Such Instance' "$(get xdmDomainMemMax.7)"
+check_eq "memory beyond Gauge32 saturates" 4294967295 "$(get xdmDomainMemTarget.0)"
+check_eq "other columns of that row still served" 1 "$(get xdmDomainVcpusMax.7)"
+check_eq "non-numeric device id ignored" "1.0" "$(walk xdmVifMac -Oq | awk '{print $1}' | sed -n 's/.*xdmVifMac\.\(1\.[^ ]*\)/\1/p' | tr '\n' ' ' | sed 's/ $//')"
+check_match "backend path escaping with .. is not followed" 'No Such Instance' "$(get xdmVifBridge.2.1)"
+check_eq "the MAC then comes from the frontend" '0:16:3e:0:1:2' "$(get xdmVifMac.2.1)"
+check_match "malformed UUID is absent" 'No Such Instance' "$(get xdmDomainUUID.2)"
+check_eq "unknown availability is unknown" unknown "$(get xdmVcpuAvailability.1.1)"
+check_match "online count unknown when one vCPU is" 'No Such Instance' "$(get xdmDomainVcpusOnline.1)"
+check_eq "whole table still walks" 4 "$(walk xdmDomainId | grep -c .)"
 
 # garbage on the xenstore socket does not disturb the agent's connection
 head -c 65536 /dev/urandom | timeout 2 socat - "UNIX-CONNECT:$XENSTORED_PATH" >/dev/null 2>&1 || true
 sim add 3 name=still-watching vcpus=1 >/dev/null
-wait_for 2 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xenDomainName.3 | grep -q still-watching" &&
+wait_for 2 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainName.3 | grep -q still-watching" &&
 	pass "agent still follows changes" || fail "agent still follows changes"
 stop_agent
 finish

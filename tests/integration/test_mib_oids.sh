@@ -91,83 +91,83 @@ else
 fi
 
 # --- the MIB loads by name, without complaint --------------------------
-out=$(translate -Tp XEN-DOMAIN-MIB::xenDomainMIB 2>&1 >/dev/null)
-if [ -z "$out" ] && translate -Tp XEN-DOMAIN-MIB::xenDomainMIB >/dev/null 2>&1; then
+out=$(translate -Tp XEN-DOMAIN-MIB::xdmMIB 2>&1 >/dev/null)
+if [ -z "$out" ] && translate -Tp XEN-DOMAIN-MIB::xdmMIB >/dev/null 2>&1; then
 	pass "XEN-DOMAIN-MIB loads by name"
 else
 	fail "XEN-DOMAIN-MIB does not load cleanly: $out"
 fi
 
 # --- objects: MIB name, base OID macro, header constant ----------------
-# Host scalars sit directly under xenHost; columns under <table>.1.
+# Host scalars sit directly under xdmHost; columns under <table>.1.
 OBJECTS="
-scalar XENSNMP_HOST_OID XENHOST_XEN_VERSION xenHostXenVersion
-scalar XENSNMP_HOST_OID XENHOST_NAME xenHostName
-scalar XENSNMP_HOST_OID XENHOST_CPUS xenHostCpus
-scalar XENSNMP_HOST_OID XENHOST_CPU_MHZ xenHostCpuMHz
-scalar XENSNMP_HOST_OID XENHOST_TOTAL_MEMORY xenHostTotalMemory
-scalar XENSNMP_HOST_OID XENHOST_FREE_MEMORY xenHostFreeMemory
-scalar XENSNMP_HOST_OID XENHOST_DOMAIN_COUNT xenHostDomainCount
-scalar XENSNMP_HOST_OID XENHOST_ACCESS_MODE xenHostAccessMode
-scalar XENSNMP_HOST_OID XENHOST_DRIVERS xenHostDrivers
-scalar XENSNMP_HOST_OID XENHOST_LAST_REFRESH xenHostLastRefresh
-scalar XENSNMP_HOST_OID XENHOST_SNAPSHOT_STATE xenHostSnapshotState
-scalar XENSNMP_HOST_OID XENHOST_REFRESH_INTERVAL xenHostRefreshInterval
-scalar XENSNMP_HOST_OID XENHOST_UNAVAILABLE xenHostUnavailable
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_INDEX xenDomainIndex
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_ID xenDomainId
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_NAME xenDomainName
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_UUID xenDomainUUID
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_STATE xenDomainState
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_SHUTDOWN_REASON xenDomainShutdownReason
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_OS_TYPE xenDomainOsType
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_CURRENT xenDomainMemCurrent
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_TARGET xenDomainMemTarget
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_MAX xenDomainMemMax
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_VCPUS_ONLINE xenDomainVcpusOnline
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_VCPUS_MAX xenDomainVcpusMax
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_CPU_TIME xenDomainCpuTime
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_UPTIME xenDomainUptime
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_START_TIME xenDomainStartTime
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_DATA_SOURCES xenDomainDataSources
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_ACTION xenDomainAction
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_SET_MEM_TARGET xenDomainSetMemTarget
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_SET_VCPUS xenDomainSetVcpus
-column XENSNMP_DOMAIN_TABLE_OID XENDOM_LAST_ACTION_RESULT xenDomainLastActionResult
-column XENSNMP_VCPU_TABLE_OID XENVCPU_INDEX xenVcpuIndex
-column XENSNMP_VCPU_TABLE_OID XENVCPU_AVAILABILITY xenVcpuAvailability
-column XENSNMP_VCPU_TABLE_OID XENVCPU_STATE xenVcpuState
-column XENSNMP_VCPU_TABLE_OID XENVCPU_CPU_TIME xenVcpuCpuTime
-column XENSNMP_VCPU_TABLE_OID XENVCPU_PHYS_CPU xenVcpuPhysCpu
-column XENSNMP_VCPU_TABLE_OID XENVCPU_DATA_SOURCES xenVcpuDataSources
-column XENSNMP_VIF_TABLE_OID XENVIF_DEVID xenVifDevId
-column XENSNMP_VIF_TABLE_OID XENVIF_MAC xenVifMac
-column XENSNMP_VIF_TABLE_OID XENVIF_BRIDGE xenVifBridge
-column XENSNMP_VIF_TABLE_OID XENVIF_IFNAME xenVifIfName
-column XENSNMP_VIF_TABLE_OID XENVIF_BACKEND_DOMAIN xenVifBackendDomain
-column XENSNMP_VIF_TABLE_OID XENVIF_STATE xenVifState
-column XENSNMP_VIF_TABLE_OID XENVIF_SCRIPT xenVifScript
-column XENSNMP_VIF_TABLE_OID XENVIF_RX_BYTES xenVifRxBytes
-column XENSNMP_VIF_TABLE_OID XENVIF_RX_PACKETS xenVifRxPackets
-column XENSNMP_VIF_TABLE_OID XENVIF_RX_ERRORS xenVifRxErrors
-column XENSNMP_VIF_TABLE_OID XENVIF_RX_DROPS xenVifRxDrops
-column XENSNMP_VIF_TABLE_OID XENVIF_TX_BYTES xenVifTxBytes
-column XENSNMP_VIF_TABLE_OID XENVIF_TX_PACKETS xenVifTxPackets
-column XENSNMP_VIF_TABLE_OID XENVIF_TX_ERRORS xenVifTxErrors
-column XENSNMP_VIF_TABLE_OID XENVIF_TX_DROPS xenVifTxDrops
-column XENSNMP_VBD_TABLE_OID XENVBD_DEVID xenVbdDevId
-column XENSNMP_VBD_TABLE_OID XENVBD_DEV xenVbdDev
-column XENSNMP_VBD_TABLE_OID XENVBD_PARAMS xenVbdParams
-column XENSNMP_VBD_TABLE_OID XENVBD_MODE xenVbdMode
-column XENSNMP_VBD_TABLE_OID XENVBD_DEVICE_TYPE xenVbdDeviceType
-column XENSNMP_VBD_TABLE_OID XENVBD_BACKEND_TYPE xenVbdBackendType
-column XENSNMP_VBD_TABLE_OID XENVBD_BACKEND_DOMAIN xenVbdBackendDomain
-column XENSNMP_VBD_TABLE_OID XENVBD_STATE xenVbdState
-column XENSNMP_VBD_TABLE_OID XENVBD_RD_REQS xenVbdRdReqs
-column XENSNMP_VBD_TABLE_OID XENVBD_WR_REQS xenVbdWrReqs
-column XENSNMP_VBD_TABLE_OID XENVBD_RD_BYTES xenVbdRdBytes
-column XENSNMP_VBD_TABLE_OID XENVBD_WR_BYTES xenVbdWrBytes
-column XENSNMP_VBD_TABLE_OID XENVBD_OO_REQS xenVbdOoReqs
+scalar XENSNMP_HOST_OID XENHOST_XEN_VERSION xdmHostXenVersion
+scalar XENSNMP_HOST_OID XENHOST_NAME xdmHostName
+scalar XENSNMP_HOST_OID XENHOST_CPUS xdmHostCpus
+scalar XENSNMP_HOST_OID XENHOST_CPU_MHZ xdmHostCpuMHz
+scalar XENSNMP_HOST_OID XENHOST_TOTAL_MEMORY xdmHostTotalMemory
+scalar XENSNMP_HOST_OID XENHOST_FREE_MEMORY xdmHostFreeMemory
+scalar XENSNMP_HOST_OID XENHOST_DOMAIN_COUNT xdmHostDomainCount
+scalar XENSNMP_HOST_OID XENHOST_ACCESS_MODE xdmHostAccessMode
+scalar XENSNMP_HOST_OID XENHOST_DRIVERS xdmHostDrivers
+scalar XENSNMP_HOST_OID XENHOST_LAST_REFRESH xdmHostLastRefresh
+scalar XENSNMP_HOST_OID XENHOST_SNAPSHOT_STATE xdmHostSnapshotState
+scalar XENSNMP_HOST_OID XENHOST_REFRESH_INTERVAL xdmHostRefreshInterval
+scalar XENSNMP_HOST_OID XENHOST_UNAVAILABLE xdmHostUnavailable
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_INDEX xdmDomainIndex
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_ID xdmDomainId
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_NAME xdmDomainName
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_UUID xdmDomainUUID
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_STATE xdmDomainState
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_SHUTDOWN_REASON xdmDomainShutdownReason
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_OS_TYPE xdmDomainOsType
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_CURRENT xdmDomainMemCurrent
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_TARGET xdmDomainMemTarget
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_MEM_MAX xdmDomainMemMax
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_VCPUS_ONLINE xdmDomainVcpusOnline
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_VCPUS_MAX xdmDomainVcpusMax
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_CPU_TIME xdmDomainCpuTime
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_UPTIME xdmDomainUptime
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_START_TIME xdmDomainStartTime
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_DATA_SOURCES xdmDomainDataSources
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_ACTION xdmDomainAction
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_SET_MEM_TARGET xdmDomainSetMemTarget
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_SET_VCPUS xdmDomainSetVcpus
+column XENSNMP_DOMAIN_TABLE_OID XENDOM_LAST_ACTION_RESULT xdmDomainLastActionResult
+column XENSNMP_VCPU_TABLE_OID XENVCPU_INDEX xdmVcpuIndex
+column XENSNMP_VCPU_TABLE_OID XENVCPU_AVAILABILITY xdmVcpuAvailability
+column XENSNMP_VCPU_TABLE_OID XENVCPU_STATE xdmVcpuState
+column XENSNMP_VCPU_TABLE_OID XENVCPU_CPU_TIME xdmVcpuCpuTime
+column XENSNMP_VCPU_TABLE_OID XENVCPU_PHYS_CPU xdmVcpuPhysCpu
+column XENSNMP_VCPU_TABLE_OID XENVCPU_DATA_SOURCES xdmVcpuDataSources
+column XENSNMP_VIF_TABLE_OID XENVIF_DEVID xdmVifDevId
+column XENSNMP_VIF_TABLE_OID XENVIF_MAC xdmVifMac
+column XENSNMP_VIF_TABLE_OID XENVIF_BRIDGE xdmVifBridge
+column XENSNMP_VIF_TABLE_OID XENVIF_IFNAME xdmVifIfName
+column XENSNMP_VIF_TABLE_OID XENVIF_BACKEND_DOMAIN xdmVifBackendDomain
+column XENSNMP_VIF_TABLE_OID XENVIF_STATE xdmVifState
+column XENSNMP_VIF_TABLE_OID XENVIF_SCRIPT xdmVifScript
+column XENSNMP_VIF_TABLE_OID XENVIF_RX_BYTES xdmVifRxBytes
+column XENSNMP_VIF_TABLE_OID XENVIF_RX_PACKETS xdmVifRxPackets
+column XENSNMP_VIF_TABLE_OID XENVIF_RX_ERRORS xdmVifRxErrors
+column XENSNMP_VIF_TABLE_OID XENVIF_RX_DROPS xdmVifRxDrops
+column XENSNMP_VIF_TABLE_OID XENVIF_TX_BYTES xdmVifTxBytes
+column XENSNMP_VIF_TABLE_OID XENVIF_TX_PACKETS xdmVifTxPackets
+column XENSNMP_VIF_TABLE_OID XENVIF_TX_ERRORS xdmVifTxErrors
+column XENSNMP_VIF_TABLE_OID XENVIF_TX_DROPS xdmVifTxDrops
+column XENSNMP_VBD_TABLE_OID XENVBD_DEVID xdmVbdDevId
+column XENSNMP_VBD_TABLE_OID XENVBD_DEV xdmVbdDev
+column XENSNMP_VBD_TABLE_OID XENVBD_PARAMS xdmVbdParams
+column XENSNMP_VBD_TABLE_OID XENVBD_MODE xdmVbdMode
+column XENSNMP_VBD_TABLE_OID XENVBD_DEVICE_TYPE xdmVbdDeviceType
+column XENSNMP_VBD_TABLE_OID XENVBD_BACKEND_TYPE xdmVbdBackendType
+column XENSNMP_VBD_TABLE_OID XENVBD_BACKEND_DOMAIN xdmVbdBackendDomain
+column XENSNMP_VBD_TABLE_OID XENVBD_STATE xdmVbdState
+column XENSNMP_VBD_TABLE_OID XENVBD_RD_REQS xdmVbdRdReqs
+column XENSNMP_VBD_TABLE_OID XENVBD_WR_REQS xdmVbdWrReqs
+column XENSNMP_VBD_TABLE_OID XENVBD_RD_BYTES xdmVbdRdBytes
+column XENSNMP_VBD_TABLE_OID XENVBD_WR_BYTES xdmVbdWrBytes
+column XENSNMP_VBD_TABLE_OID XENVBD_OO_REQS xdmVbdOoReqs
 "
 
 declare -A MAPPED_CONST MAPPED_NAME
@@ -203,8 +203,8 @@ for const in "${!ENUMOF[@]}"; do
 	esac
 done
 
-# every leaf object under the MIB's xenDomainObjects is checked above
-objects_oid=$(translate -On XEN-DOMAIN-MIB::xenDomainObjects 2>/dev/null)
+# every leaf object under the MIB's xdmObjects is checked above
+objects_oid=$(translate -On XEN-DOMAIN-MIB::xdmObjects 2>/dev/null)
 translate -Tz 2>/dev/null | tr -d '"' | awk -v p="${objects_oid#.}." '
 	index($2, p) == 1 { name[$2] = $1 }
 	END {
@@ -271,39 +271,39 @@ check_fixed_enum() {
 	fi
 }
 
-check_enum xenDomainState xensnmp_domain_state \
+check_enum xdmDomainState xensnmp_domain_state \
 	unknown=XENSNMP_STATE_UNKNOWN running=XENSNMP_STATE_RUNNING \
 	blocked=XENSNMP_STATE_BLOCKED paused=XENSNMP_STATE_PAUSED \
 	shutdown=XENSNMP_STATE_SHUTDOWN crashed=XENSNMP_STATE_CRASHED \
 	dying=XENSNMP_STATE_DYING shutoff=XENSNMP_STATE_SHUTOFF
-check_enum xenDomainShutdownReason xensnmp_shutdown_reason \
+check_enum xdmDomainShutdownReason xensnmp_shutdown_reason \
 	none=XENSNMP_SHUTDOWN_NONE poweroff=XENSNMP_SHUTDOWN_POWEROFF \
 	reboot=XENSNMP_SHUTDOWN_REBOOT suspend=XENSNMP_SHUTDOWN_SUSPEND \
 	crash=XENSNMP_SHUTDOWN_CRASH watchdog=XENSNMP_SHUTDOWN_WATCHDOG \
 	softReset=XENSNMP_SHUTDOWN_SOFT_RESET unknown=XENSNMP_SHUTDOWN_UNKNOWN
-check_enum xenHostAccessMode xensnmp_access_mode \
+check_enum xdmHostAccessMode xensnmp_access_mode \
 	readOnly=XENSNMP_ACCESS_READ_ONLY readWrite=XENSNMP_ACCESS_READ_WRITE
-for obj in xenHostDrivers xenDomainDataSources xenVcpuDataSources; do
+for obj in xdmHostDrivers xdmDomainDataSources xdmVcpuDataSources; do
 	check_enum $obj xensnmp_source_bit \
 		xenstore=XENSNMP_SOURCE_XENSTORE xend=XENSNMP_SOURCE_XEND \
 		hypervisor=XENSNMP_SOURCE_HYPERVISOR dom0Stats=XENSNMP_SOURCE_DOM0_STATS
 done
-check_enum xenDomainAction xensnmp_domain_action \
+check_enum xdmDomainAction xensnmp_domain_action \
 	noAction=XENSNMP_ACTION_NONE pause=XENSNMP_ACTION_PAUSE \
 	unpause=XENSNMP_ACTION_UNPAUSE shutdown=XENSNMP_ACTION_SHUTDOWN \
 	reboot=XENSNMP_ACTION_REBOOT destroy=XENSNMP_ACTION_DESTROY
-check_enum xenDomainLastActionResult xensnmp_action_result \
+check_enum xdmDomainLastActionResult xensnmp_action_result \
 	none=XENSNMP_RESULT_NONE success=XENSNMP_RESULT_SUCCESS \
 	failed=XENSNMP_RESULT_FAILED inProgress=XENSNMP_RESULT_IN_PROGRESS
-check_enum xenVcpuState xensnmp_vcpu_state \
+check_enum xdmVcpuState xensnmp_vcpu_state \
 	running=XENSNMP_VCPU_RUNNING blocked=XENSNMP_VCPU_BLOCKED \
 	offline=XENSNMP_VCPU_OFFLINE unknown=XENSNMP_VCPU_UNKNOWN
 
-check_fixed_enum xenHostSnapshotState 'fresh(1)' 'stale(2)'
-check_fixed_enum xenVcpuAvailability 'online(1)' 'offline(2)' 'unknown(3)'
-check_fixed_enum xenVbdMode 'readOnly(1)' 'readWrite(2)' 'unknown(3)'
-check_fixed_enum xenVbdDeviceType 'disk(1)' 'cdrom(2)' 'other(3)' 'unknown(4)'
-for obj in xenVifState xenVbdState; do
+check_fixed_enum xdmHostSnapshotState 'fresh(1)' 'stale(2)'
+check_fixed_enum xdmVcpuAvailability 'online(1)' 'offline(2)' 'unknown(3)'
+check_fixed_enum xdmVbdMode 'readOnly(1)' 'readWrite(2)' 'unknown(3)'
+check_fixed_enum xdmVbdDeviceType 'disk(1)' 'cdrom(2)' 'other(3)' 'unknown(4)'
+for obj in xdmVifState xdmVbdState; do
 	check_fixed_enum $obj 'unknown(0)' 'initialising(1)' 'initWait(2)' \
 		'initialised(3)' 'connected(4)' 'closing(5)' 'closed(6)' \
 		'reconfiguring(7)' 'reconfigured(8)'

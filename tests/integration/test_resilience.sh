@@ -11,30 +11,30 @@ start_agent
 stop_snmpd
 start_snmpd
 wait_for 20 agent_serves && pass "agent serves again after snmpd restart" || fail "agent reconnects to snmpd"
-check_eq "data after reconnect" 'web1' "$(get xenDomainName.1)"
+check_eq "data after reconnect" 'web1' "$(get xdmDomainName.1)"
 
 # --- xenstored killed: logged, last snapshot served stale, recovery ---
 kill -KILL "$SIM_PID"; SIM_PID=
-stale() { [ "$(get xenHostSnapshotState.0)" = stale ]; }
-fresh() { [ "$(get xenHostSnapshotState.0)" = fresh ]; }
+stale() { [ "$(get xdmHostSnapshotState.0)" = stale ]; }
+fresh() { [ "$(get xdmHostSnapshotState.0)" = fresh ]; }
 wait_for 10 stale && pass "snapshot marked stale after xenstored died" || fail "stale after xenstored died"
-check_eq "last snapshot still served" 'web1' "$(get xenDomainName.1)"
-check_eq "domain count kept" 4 "$(get xenHostDomainCount.0)"
+check_eq "last snapshot still served" 'web1' "$(get xdmDomainName.1)"
+check_eq "domain count kept" 4 "$(get xdmHostDomainCount.0)"
 grep -q 'xenstore: connection lost' "$T/agent.log" && pass "loss logged" || fail "loss logged"
-check_match "xenHostUnavailable names xenstore" 'xenstore' "$(get xenHostUnavailable.0)"
+check_match "xdmHostUnavailable names xenstore" 'xenstore' "$(get xdmHostUnavailable.0)"
 
 start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn"
 wait_for 10 fresh && pass "fresh again after xenstored restarted" || fail "recovery"
 grep -q 'xenstore: connection restored' "$T/agent.log" && pass "recovery logged" || fail "recovery logged"
 sim add 9 name=after-restart vcpus=1 >/dev/null
-wait_for 2 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xenDomainName.9 | grep -q after-restart" &&
+wait_for 2 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainName.9 | grep -q after-restart" &&
 	pass "watches work again after recovery" || fail "watches after recovery"
 
 # --- xenstored hangs: requests are still answered at once from the snapshot ---
 sim freeze >/dev/null
 sleep 1.5
 t0=$(date +%s%N)
-check_eq "answers while xenstored hangs" 'web1' "$(snmpget -v2c -c public -t 1 -r 0 -Oqv "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xenDomainName.1 2>&1)"
+check_eq "answers while xenstored hangs" 'web1' "$(snmpget -v2c -c public -t 1 -r 0 -Oqv "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmDomainName.1 2>&1)"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$ms" -lt 1000 ] && pass "answer without waiting on xenstored (${ms} ms)" || fail "answer took ${ms} ms"
 wait_for 15 stale && pass "a hung xenstored makes the snapshot stale" || fail "stale while hung"
@@ -49,14 +49,14 @@ start_agent_no_xen() {
 	AGENT_PID=$!
 }
 start_agent_no_xen
-wait_for 20 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xenHostSnapshotState.0 | grep -q stale" &&
+wait_for 20 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmHostSnapshotState.0 | grep -q stale" &&
 	pass "no xenstored: agent serves its state" || fail "no xenstored: agent state"
-check_match "no xenstored: reason given" 'no xenstore reachable' "$(get xenHostUnavailable.0)"
+check_match "no xenstored: reason given" 'no xenstore reachable' "$(get xdmHostUnavailable.0)"
 grep -qE "xenstore: socket .*: (No such file|Connection refused)" "$T/agent2.log" &&
 	pass "no xenstored: each path's failure logged" || fail "open failures logged"
-check_eq "no xenstored: domain count is 0" 0 "$(get xenHostDomainCount.0)"
+check_eq "no xenstored: domain count is 0" 0 "$(get xdmHostDomainCount.0)"
 start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn"
 wait_for 10 fresh && pass "xenstored appearing later is picked up" || fail "late xenstored"
-check_eq "late xenstored: data" 'db1' "$(get xenDomainName.2)"
+check_eq "late xenstored: data" 'db1' "$(get xdmDomainName.2)"
 stop_agent
 finish

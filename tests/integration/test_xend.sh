@@ -16,50 +16,50 @@ echo "xensnmpXendUrl http://127.0.0.1:$XEND_PORT" >"$T/xend-tcp.conf"
 # --- xend alone (no xenstore reachable) ---
 AGENT_ENV=("XENSTORED_PATH=$T/no-xenstored.sock")
 start_agent -c "$T/xend-unix.conf"
-check_eq "xend alone" 'xend(1)' "$(bits xenHostDrivers.0)"
-check_eq "Xen version from xend" '4.17.7' "$(get xenHostXenVersion.0)"
-check_eq "host CPUs from xend" 8 "$(get xenHostCpus.0)"
-check_eq "running domains and one managed shut-off" 5 "$(get xenHostDomainCount.0)"
-check_eq "name from xend" db1 "$(get xenDomainName.2)"
-check_eq "state from xend" paused "$(get xenDomainState.2)"
-check_eq "memory from xend (MiB to KiB)" 2097152 "$(get xenDomainMemTarget.2)"
+check_eq "xend alone" 'xend(1)' "$(bits xdmHostDrivers.0)"
+check_eq "Xen version from xend" '4.17.7' "$(get xdmHostXenVersion.0)"
+check_eq "host CPUs from xend" 8 "$(get xdmHostCpus.0)"
+check_eq "running domains and one managed shut-off" 5 "$(get xdmHostDomainCount.0)"
+check_eq "name from xend" db1 "$(get xdmDomainName.2)"
+check_eq "state from xend" paused "$(get xdmDomainState.2)"
+check_eq "memory from xend (MiB to KiB)" 2097152 "$(get xdmDomainMemTarget.2)"
 key=$((65536 + 0x11111111 % 2147418112))
-check_eq "shut-off row keyed from its UUID" stopped1 "$(get xenDomainName.$key)"
-check_eq "shut-off row has no domid" -1 "$(get xenDomainId.$key)"
-check_eq "shut-off state" shutoff "$(get xenDomainState.$key)"
-check_eq "shut-off sources" 'xend(1)' "$(bits xenDomainDataSources.$key)"
+check_eq "shut-off row keyed from its UUID" stopped1 "$(get xdmDomainName.$key)"
+check_eq "shut-off row has no domid" -1 "$(get xdmDomainId.$key)"
+check_eq "shut-off state" shutoff "$(get xdmDomainState.$key)"
+check_eq "shut-off sources" 'xend(1)' "$(bits xdmDomainDataSources.$key)"
 stop_agent
 
 # --- xend over TCP with xenstore: one row per domain, and they agree ---
 AGENT_ENV=()
 start_agent -c "$T/xend-tcp.conf"
-check_eq "xend and xenstore" 'xenstore(0) xend(1)' "$(bits xenHostDrivers.0)"
-check_eq "one row per domain" 5 "$(get xenHostDomainCount.0)"
-check_eq "both sources on a row" 'xenstore(0) xend(1)' "$(bits xenDomainDataSources.1)"
-check_eq "UUIDs agree" '4f77abd2-3019-58e8-3bab-6fbf2118f880' "$(get xenDomainUUID.1)"
-check_eq "vCPUs agree" 4 "$(get xenDomainVcpusMax.2)"
-check_eq "online vCPUs agree" 1 "$(get xenDomainVcpusOnline.1)"
-check_eq "OS type agrees" linux "$(get xenDomainOsType.1)"
-check_eq "xenstore still gives the devices" xenbr0 "$(get xenVifBridge.1.0)"
+check_eq "xend and xenstore" 'xenstore(0) xend(1)' "$(bits xdmHostDrivers.0)"
+check_eq "one row per domain" 5 "$(get xdmHostDomainCount.0)"
+check_eq "both sources on a row" 'xenstore(0) xend(1)' "$(bits xdmDomainDataSources.1)"
+check_eq "UUIDs agree" '4f77abd2-3019-58e8-3bab-6fbf2118f880' "$(get xdmDomainUUID.1)"
+check_eq "vCPUs agree" 4 "$(get xdmDomainVcpusMax.2)"
+check_eq "online vCPUs agree" 1 "$(get xdmDomainVcpusOnline.1)"
+check_eq "OS type agrees" linux "$(get xdmDomainOsType.1)"
+check_eq "xenstore still gives the devices" xenbr0 "$(get xdmVifBridge.1.0)"
 stop_agent
 
 # --- all three ---
 with_hypervisor
 start_agent -c "$T/xend-unix.conf"
-check_eq "all three" 'xenstore(0) xend(1) hypervisor(2)' "$(bits xenHostDrivers.0)"
-check_eq "a row from all three" 'xenstore(0) xend(1) hypervisor(2)' "$(bits xenDomainDataSources.2)"
-check_eq "states agree (hypervisor first)" blocked "$(get xenDomainState.7)"
+check_eq "all three" 'xenstore(0) xend(1) hypervisor(2)' "$(bits xdmHostDrivers.0)"
+check_eq "a row from all three" 'xenstore(0) xend(1) hypervisor(2)' "$(bits xdmDomainDataSources.2)"
+check_eq "states agree (hypervisor first)" blocked "$(get xdmDomainState.7)"
 
 # --- a slow xend: the agent answers from the last snapshot at once ---
 sim xend-fault slow 8000 >/dev/null
 sleep 2.5
 t0=$(date +%s%N)
-check_eq "answers while xend is slow" db1 "$(snmpget -v2c -c public -t 1 -r 0 -Oqv "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xenDomainName.2 2>&1)"
+check_eq "answers while xend is slow" db1 "$(snmpget -v2c -c public -t 1 -r 0 -Oqv "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmDomainName.2 2>&1)"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$ms" -lt 1000 ] && pass "no wait on xend (${ms} ms)" || fail "answer took ${ms} ms"
 wait_for 15 grep -q 'xend: connection lost' "$T/agent.log" && pass "slow xend: lost, said once" || fail "slow xend logged"
-check_match "xend named in xenHostUnavailable" 'xend' "$(get xenHostUnavailable.0)"
-check_eq "rows kept from the other drivers" 5 "$(get xenHostDomainCount.0)"
+check_match "xend named in xdmHostUnavailable" 'xend' "$(get xdmHostUnavailable.0)"
+check_eq "rows kept from the other drivers" 5 "$(get xdmHostDomainCount.0)"
 sim xend-fault none >/dev/null
 wait_for 10 sh -c "grep -q 'xend: connection restored' $T/agent.log" && pass "xend back" || fail "xend back"
 
@@ -70,9 +70,9 @@ sim xend-fault huge >/dev/null
 sleep 3
 sim xend-fault dead >/dev/null
 sleep 3
-check_eq "still serving" db1 "$(get xenDomainName.2)"
+check_eq "still serving" db1 "$(get xdmDomainName.2)"
 sim xend-fault none >/dev/null
-wait_for 10 sh -c "snmpget ${SNMPOPTS[*]} -Ov $AGENT_ADDR XEN-DOMAIN-MIB::xenHostDrivers.0 | grep -q 'xend(1)'" &&
+wait_for 10 sh -c "snmpget ${SNMPOPTS[*]} -Ov $AGENT_ADDR XEN-DOMAIN-MIB::xdmHostDrivers.0 | grep -q 'xend(1)'" &&
 	pass "recovers after faults" || fail "recovers after faults"
 stop_agent
 finish

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen_conn.h"
+#include "core/xen_conn.h"
 
 static void log_to_stderr(int level, const char *line, void *opaque)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "xen_parse.h"
+#include "parse/xen_parse.h"
 
 #define S(x) x, strlen(x)
 

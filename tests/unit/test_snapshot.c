@@ -6,9 +6,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "xen_driver.h"
-#include "xen_merge.h"
-#include "xen_snapshot.h"
+#include "core/xen_driver.h"
+#include "core/xen_merge.h"
+#include "core/xen_snapshot.h"
 
 static struct xen_domain *named(uint32_t domid, const char *name)
 {

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sxp.h"
-#include "xend_sxp.h"
+#include "parse/sxp.h"
+#include "parse/xend_sxp.h"
 
 #define S(x) x, strlen(x)
 

@@ -80,14 +80,14 @@ oid() { snmptranslate "${MIBOPTS[@]}" -On "XEN-DOMAIN-MIB::$1"; }
 hexoctets() {	# hexoctets NUMERIC-OID: the value's octets as upper-case hex, no spaces
 	snmpget -v2c -c public -t 2 -r 1 -m "" -Oqvx "$ADDR" "$1" 2>&1 | tr -d ' "\n' | tr a-f A-F
 }
-agent_serves() { get xenHostDomainCount.0 | grep -qE '^[0-9]+$'; }
+agent_serves() { get xdmHostDomainCount.0 | grep -qE '^[0-9]+$'; }
 xl_count() { xl list | tail -n +2 | wc -l; }
 xl_names() { xl list | awk 'NR > 1 { print $1 }' | sort; }
 served_names() {
-	snmpwalk "${SNMPOPTS[@]}" -Oqv "$ADDR" XEN-DOMAIN-MIB::xenDomainName 2>&1 | sed 's/^"//; s/"$//' | sort
+	snmpwalk "${SNMPOPTS[@]}" -Oqv "$ADDR" XEN-DOMAIN-MIB::xdmDomainName 2>&1 | sed 's/^"//; s/"$//' | sort
 }
-name_is() { [ "$(getstr "xenDomainName.$1")" = "$2" ]; }
-count_matches() { [ "$(get xenHostDomainCount.0)" = "$(xl_count)" ]; }
+name_is() { [ "$(getstr "xdmDomainName.$1")" = "$2" ]; }
+count_matches() { [ "$(get xdmHostDomainCount.0)" = "$(xl_count)" ]; }
 
 # --- snmpd: the AgentX master, UDP on loopback only ---------------------------
 cat > "$W/snmpd.conf" <<EOC
@@ -149,15 +149,15 @@ fi
 ROOT_LOG=$W/root/agent.log
 check_match "agent log: xenstore connected" 'xenstore: connected via' "$(grep -m1 'xenstore: connected' "$ROOT_LOG")"
 
-check_eq "xenHostName = hostname" "$(hostname)" "$(getstr xenHostName.0)"
-check_eq "xenHostAccessMode as root" readWrite "$(get xenHostAccessMode.0)"
-ROOT_DRIVERS=$(bits xenHostDrivers.0)
-check_match "xenHostDrivers has xenstore(0)" 'xenstore\(0\)' "$ROOT_DRIVERS"
-check_eq "xenHostSnapshotState" fresh "$(get xenHostSnapshotState.0)"
-check_eq "xenHostRefreshInterval" 1 "$(get xenHostRefreshInterval.0)"
+check_eq "xdmHostName = hostname" "$(hostname)" "$(getstr xdmHostName.0)"
+check_eq "xdmHostAccessMode as root" readWrite "$(get xdmHostAccessMode.0)"
+ROOT_DRIVERS=$(bits xdmHostDrivers.0)
+check_match "xdmHostDrivers has xenstore(0)" 'xenstore\(0\)' "$ROOT_DRIVERS"
+check_eq "xdmHostSnapshotState" fresh "$(get xdmHostSnapshotState.0)"
+check_eq "xdmHostRefreshInterval" 1 "$(get xdmHostRefreshInterval.0)"
 wait_for "$(scaled 3)" count_matches
-check_eq "xenHostDomainCount = xl list" "$(xl_count)" "$(get xenHostDomainCount.0)"
-say "xenHostUnavailable: $(get xenHostUnavailable.0)"
+check_eq "xdmHostDomainCount = xl list" "$(xl_count)" "$(get xdmHostDomainCount.0)"
+say "xdmHostUnavailable: $(get xdmHostUnavailable.0)"
 
 # the hypervisor's figures: checked only where the agent serves them
 xl info > "$W/xl-info"
@@ -168,18 +168,18 @@ optional() {	# optional OBJECT DESCRIPTION EXPECTED-REGEX
 	if [[ $v == *"No Such"* ]]; then skip "$1: skipped: not served yet"; return; fi
 	check_match "$2" "$3" "$v"
 }
-optional xenHostXenVersion "xenHostXenVersion = xl info xen_version" \
+optional xdmHostXenVersion "xdmHostXenVersion = xl info xen_version" \
 	"^\"?$(xlinfo xen_major)\.$(xlinfo xen_minor)"
-optional xenHostCpus "xenHostCpus = xl info nr_cpus" "^$(xlinfo nr_cpus)$"
-optional xenHostCpuMHz "xenHostCpuMHz = xl info cpu_mhz" "^$(xlinfo cpu_mhz | cut -d. -f1)$"
-optional xenHostTotalMemory "xenHostTotalMemory = xl info total_memory (MiB)" "^$(xlinfo total_memory)$"
-fm=$(get xenHostFreeMemory.0)
-if [[ $fm == *"No Such"* ]]; then skip "xenHostFreeMemory: skipped: not served yet"
+optional xdmHostCpus "xdmHostCpus = xl info nr_cpus" "^$(xlinfo nr_cpus)$"
+optional xdmHostCpuMHz "xdmHostCpuMHz = xl info cpu_mhz" "^$(xlinfo cpu_mhz | cut -d. -f1)$"
+optional xdmHostTotalMemory "xdmHostTotalMemory = xl info total_memory (MiB)" "^$(xlinfo total_memory)$"
+fm=$(get xdmHostFreeMemory.0)
+if [[ $fm == *"No Such"* ]]; then skip "xdmHostFreeMemory: skipped: not served yet"
 else
 	xf=$(xl info | awk -F': *' '/^free_memory/ { print $2 }')
 	if [ "${fm:-x}" -ge $((xf - 16)) ] 2>/dev/null && [ "$fm" -le $((xf + 16)) ]; then
-		pass "xenHostFreeMemory $fm MiB ~ xl info free_memory $xf"
-	else fail "xenHostFreeMemory [$fm] vs xl info free_memory [$xf] (+-16 MiB)"; fi
+		pass "xdmHostFreeMemory $fm MiB ~ xl info free_memory $xf"
+	else fail "xdmHostFreeMemory [$fm] vs xl info free_memory [$xf] (+-16 MiB)"; fi
 fi
 
 # --- 2. guests ------------------------------------------------------------------
@@ -204,12 +204,12 @@ javail() {	# number of entries in "avail_vcpus": [ ... ]
 	tr -d '\n ' <<<"$1" | grep -o '"avail_vcpus":\[[^]]*\]' | sed 's/.*\[//; s/\]//' |
 		awk -F, '{ print ($0 == "" ? 0 : NF) }'
 }
-UUID_OID=$(oid xenDomainUUID)
+UUID_OID=$(oid xdmDomainUUID)
 
 # served_id NAME: the index of the row the agent serves for NAME (into $W/served-id)
 served_id() {
 	local id
-	id=$(snmpwalk "${SNMPOPTS[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xenDomainName 2>/dev/null |
+	id=$(snmpwalk "${SNMPOPTS[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xdmDomainName 2>/dev/null |
 		awk -v n="\"$1\"" '$2 == n { sub(/.*\./, "", $1); print $1; exit }')
 	echo "$id" > "$W/served-id"
 	[ -n "$id" ]
@@ -222,9 +222,9 @@ served_id() {
 check_guest() {
 	local name=$1 t=$2 id json want sid
 	if wait_until "$(awk -v t="$t" 'BEGIN { printf "%.2f", t + 2 }')" served_id "$name"; then
-		pass "$name in xenDomainTable: seen by a query sent $(diff_s "$t" "$POLL_T")s after xl create returned (limit 2 s), answered after $(since "$t")s"
+		pass "$name in xdmDomainTable: seen by a query sent $(diff_s "$t" "$POLL_T")s after xl create returned (limit 2 s), answered after $(since "$t")s"
 	else
-		fail "$name not in xenDomainTable by a query sent within 2 s of xl create returning"
+		fail "$name not in xdmDomainTable by a query sent within 2 s of xl create returning"
 		wait_for 10 served_id "$name" && say "  ... appeared after $(since "$t")s"
 	fi
 	sid=$(cat "$W/served-id")
@@ -239,21 +239,21 @@ check_guest() {
 		sleep 0.5
 	done
 	want=$(jfield "$json" uuid | tr -d '-' | tr a-f A-F)
-	check_eq "$name: xenDomainUUID = xl uuid" "$want" "$(hexoctets "$UUID_OID.$id")"
-	check_eq "$name: xenDomainMemTarget (KiB) = xl target_memkb" "$(jfield "$json" target_memkb)" \
-		"$(get "xenDomainMemTarget.$id")"
-	check_eq "$name: xenDomainMemMax (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" \
-		"$(get "xenDomainMemMax.$id")"
-	check_eq "$name: xenDomainVcpusMax = xl max_vcpus" "$(jfield "$json" max_vcpus)" \
-		"$(get "xenDomainVcpusMax.$id")"
-	check_eq "$name: xenDomainVcpusOnline = xl avail_vcpus" "$(javail "$json")" \
-		"$(get "xenDomainVcpusOnline.$id")"
+	check_eq "$name: xdmDomainUUID = xl uuid" "$want" "$(hexoctets "$UUID_OID.$id")"
+	check_eq "$name: xdmDomainMemTarget (KiB) = xl target_memkb" "$(jfield "$json" target_memkb)" \
+		"$(get "xdmDomainMemTarget.$id")"
+	check_eq "$name: xdmDomainMemMax (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" \
+		"$(get "xdmDomainMemMax.$id")"
+	check_eq "$name: xdmDomainVcpusMax = xl max_vcpus" "$(jfield "$json" max_vcpus)" \
+		"$(get "xdmDomainVcpusMax.$id")"
+	check_eq "$name: xdmDomainVcpusOnline = xl avail_vcpus" "$(javail "$json")" \
+		"$(get "xdmDomainVcpusOnline.$id")"
 	local st
-	st=$(get "xenDomainState.$id")
+	st=$(get "xdmDomainState.$id")
 	if [[ $st == unknown || $st == *"No Such"* ]]; then
-		skip "$name: xenDomainState [$st]: skipped: not served yet (needs the hypervisor)"
+		skip "$name: xdmDomainState [$st]: skipped: not served yet (needs the hypervisor)"
 	else
-		check_match "$name: xenDomainState matches xl list" "^($3)\$" "$st"
+		check_match "$name: xdmDomainState matches xl list" "^($3)\$" "$st"
 	fi
 }
 
@@ -263,31 +263,31 @@ check_hv() {
 	id=$(xl domid "$name")
 	# (dom0 has no /dev/fd: here-strings, not process substitution)
 	read -r xl_mem xl_time <<<"$(xl list "$name" | awk 'NR == 2 { print $3, $6 }')"
-	ours=$(get "xenDomainMemCurrent.$id")
-	check_eq "$name: xenDomainMemCurrent (MiB) = xl list Mem" "$xl_mem" "$((ours / 1024))"
-	ours=$(get "xenDomainCpuTime.$id")
+	ours=$(get "xdmDomainMemCurrent.$id")
+	check_eq "$name: xdmDomainMemCurrent (MiB) = xl list Mem" "$xl_mem" "$((ours / 1024))"
+	ours=$(get "xdmDomainCpuTime.$id")
 	if awk -v a="$ours" -v b="$xl_time" 'BEGIN { d = a / 1e9 - b; exit !(d > -3 && d < 3) }'; then
-		pass "$name: xenDomainCpuTime [$ours ns] ~ xl list Time [$xl_time s]"
+		pass "$name: xdmDomainCpuTime [$ours ns] ~ xl list Time [$xl_time s]"
 	else
-		fail "$name: xenDomainCpuTime [$ours ns] vs xl list Time [$xl_time s]"
+		fail "$name: xdmDomainCpuTime [$ours ns] vs xl list Time [$xl_time s]"
 	fi
 	n_xl=$(xl vcpu-list "$name" | tail -n +2 | wc -l)
-	n_ours=$(snmpwalk "${SNMPOPTS[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xenVcpuState 2>&1 | grep -c "xenVcpuState\.$id\.")
-	check_eq "$name: xenVcpuTable rows = xl vcpu-list" "$n_xl" "$n_ours"
+	n_ours=$(snmpwalk "${SNMPOPTS[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xdmVcpuState 2>&1 | grep -c "xdmVcpuState\.$id\.")
+	check_eq "$name: xdmVcpuTable rows = xl vcpu-list" "$n_xl" "$n_ours"
 	while read -r v st time; do
-		ours=$(get "xenVcpuState.$id.$v")
+		ours=$(get "xdmVcpuState.$id.$v")
 		case "$st" in
 		*p*|*b*) want='blocked|running' ;;	# paused or blocked: not on a pCPU
 		r*) want='running|blocked' ;;	# it may have just stopped
 		*) want='offline' ;;
 		esac
 		[ "$time" = "-" ] && want=offline
-		check_match "$name vCPU $v: xenVcpuState vs xl vcpu-list [$st]" "^($want)\$" "$ours"
-		ours=$(get "xenVcpuCpuTime.$id.$v")
+		check_match "$name vCPU $v: xdmVcpuState vs xl vcpu-list [$st]" "^($want)\$" "$ours"
+		ours=$(get "xdmVcpuCpuTime.$id.$v")
 		if [ "$time" = "-" ] || awk -v a="$ours" -v b="$time" 'BEGIN { d = a / 1e9 - b; exit !(d > -3 && d < 3) }'; then
-			pass "$name vCPU $v: xenVcpuCpuTime [$ours ns] ~ xl vcpu-list [$time s]"
+			pass "$name vCPU $v: xdmVcpuCpuTime [$ours ns] ~ xl vcpu-list [$time s]"
 		else
-			fail "$name vCPU $v: xenVcpuCpuTime [$ours ns] vs xl vcpu-list [$time s]"
+			fail "$name vCPU $v: xdmVcpuCpuTime [$ours ns] vs xl vcpu-list [$time s]"
 		fi
 	done <<<"$(xl vcpu-list "$name" | awk 'NR > 1 { print $3, $5, $6 }')"
 }
@@ -332,7 +332,7 @@ if xl_create xvm-running; then
 	check_hv Domain-0
 else fail "xl create xvm-running"; cat "$W/xl-create-xvm-running.log"; fi
 wait_for "$(scaled 3)" count_matches
-check_eq "xenHostDomainCount = xl list, with guests" "$(xl_count)" "$(get xenHostDomainCount.0)"
+check_eq "xdmHostDomainCount = xl list, with guests" "$(xl_count)" "$(get xdmHostDomainCount.0)"
 xl list
 if wait_for "$(scaled 60)" grep -q "guest: up" /var/log/xen/console/guest-xvm-running.log; then
 	pass "xvm-running boots its userspace"
@@ -343,11 +343,11 @@ rid=$(xl domid xvm-running 2>/dev/null)
 if [ -n "$rid" ]; then
 	xl destroy xvm-running
 	t=$(now)
-	if wait_for 2 absent "xenDomainName.$rid"; then
+	if wait_for 2 absent "xdmDomainName.$rid"; then
 		pass "xvm-running's row (domid $rid) gone: seen by a query sent $(diff_s "$t" "$POLL_T")s after xl destroy (limit 2 s), answered after $(since "$t")s"
-	else fail "xvm-running's row (domid $rid) still there 2 s after xl destroy: [$(get "xenDomainName.$rid")]"; fi
+	else fail "xvm-running's row (domid $rid) still there 2 s after xl destroy: [$(get "xdmDomainName.$rid")]"; fi
 	wait_for "$(scaled 3)" count_matches
-	check_eq "xenHostDomainCount after destroy" "$(xl_count)" "$(get xenHostDomainCount.0)"
+	check_eq "xdmHostDomainCount after destroy" "$(xl_count)" "$(get xdmHostDomainCount.0)"
 fi
 
 # --- 3. master agent restart --------------------------------------------------
@@ -385,24 +385,24 @@ fi
 check_eq "agent process runs as $MON_USER" "$MON_USER" "$(ps -o user= -p "$AGENT_PID" 2>/dev/null | tr -d ' ')"
 check_match "non-root log: read-only mode" 'read-only' "$(grep -m1 -i 'read-only' "$NR_LOG")"
 check_match "non-root log: xenstore connected" 'xenstore: connected via' "$(grep -m1 'xenstore: connected' "$NR_LOG")"
-check_eq "xenHostAccessMode as non-root" readOnly "$(get xenHostAccessMode.0)"
-check_match "xenHostDrivers has xenstore(0)" 'xenstore\(0\)' "$(bits xenHostDrivers.0)"
-check_eq "xenHostSnapshotState" fresh "$(get xenHostSnapshotState.0)"
+check_eq "xdmHostAccessMode as non-root" readOnly "$(get xdmHostAccessMode.0)"
+check_match "xdmHostDrivers has xenstore(0)" 'xenstore\(0\)' "$(bits xdmHostDrivers.0)"
+check_eq "xdmHostSnapshotState" fresh "$(get xdmHostSnapshotState.0)"
 wait_for "$(scaled 3)" count_matches
-check_eq "xenHostDomainCount = xl list" "$(xl_count)" "$(get xenHostDomainCount.0)"
+check_eq "xdmHostDomainCount = xl list" "$(xl_count)" "$(get xdmHostDomainCount.0)"
 check_eq "domain names = xl list" "$(xl_names | tr '\n' ' ')" "$(served_names | tr '\n' ' ')"
 pid=$(xl domid xvm-paused 2>/dev/null)
-[ -z "$pid" ] || check_eq "xvm-paused: xenDomainMemTarget (KiB)" \
-	"$(jfield "$(xl list -l xvm-paused)" target_memkb)" "$(get "xenDomainMemTarget.$pid")"
-unav=$(get xenHostUnavailable.0)
-check_match "xenHostUnavailable says control is read-only" 'read-only' "$unav"
-say "xenHostUnavailable: $unav"
+[ -z "$pid" ] || check_eq "xvm-paused: xdmDomainMemTarget (KiB)" \
+	"$(jfield "$(xl list -l xvm-paused)" target_memkb)" "$(get "xdmDomainMemTarget.$pid")"
+unav=$(get xdmHostUnavailable.0)
+check_match "xdmHostUnavailable says control is read-only" 'read-only' "$unav"
+say "xdmHostUnavailable: $unav"
 if [[ $ROOT_DRIVERS == *"hypervisor(2)"* ]]; then
-	check_match "xenHostUnavailable names the hypervisor" 'hypervisor' "$unav"
+	check_match "xdmHostUnavailable names the hypervisor" 'hypervisor' "$unav"
 	check_match "non-root log names the hypervisor" 'hypervisor' "$(grep -m1 'unavailable.*hypervisor\|hypervisor.*needs root' "$NR_LOG")"
-	nrd=$(bits xenHostDrivers.0)
-	if [[ $nrd == *"hypervisor(2)"* ]]; then fail "non-root xenHostDrivers has hypervisor(2): [$nrd]"
-	else pass "non-root xenHostDrivers without hypervisor(2) [$nrd]"; fi
+	nrd=$(bits xdmHostDrivers.0)
+	if [[ $nrd == *"hypervisor(2)"* ]]; then fail "non-root xdmHostDrivers has hypervisor(2): [$nrd]"
+	else pass "non-root xdmHostDrivers without hypervisor(2) [$nrd]"; fi
 else
 	skip "non-root hypervisor checks: skipped: not served yet (root agent has no hypervisor driver)"
 fi

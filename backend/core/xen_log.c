@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "xen_log.h"
+#include "core/xen_log.h"
 
 /* A bound so a flapping source cannot eat memory between two drains. */
 #define XEN_LOG_MAX_QUEUED 256

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "xen_log.h"
-#include "xen_snapshot.h"
+#include "core/xen_log.h"
+#include "core/xen_snapshot.h"
 
 /* What changed since the last gathering, as far as the drivers know. */
 struct xen_dirty {

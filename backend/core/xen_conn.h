@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "xen_log.h"
-#include "xen_snapshot.h"
+#include "core/xen_log.h"
+#include "core/xen_snapshot.h"
 
 enum xen_mode {
 	XEN_MODE_AUTO,		/* read-write as root, read-only otherwise */

@@ -6,7 +6,7 @@
 #ifndef XEN_MERGE_H
 #define XEN_MERGE_H
 
-#include "xen_snapshot.h"
+#include "core/xen_snapshot.h"
 
 /*
  * views[0] has the highest priority; NULL entries are skipped.  Domains

@@ -1,7 +1,7 @@
 /* Strict parsers for values read from Xen. */
 #include <string.h>
 
-#include "xen_parse.h"
+#include "parse/xen_parse.h"
 
 #define DOMID_FIRST_RESERVED 0x7FF0u
 

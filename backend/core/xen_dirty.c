@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen_driver.h"
+#include "core/xen_driver.h"
 
 void xen_dirty_init(struct xen_dirty *dirty)
 {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sxp.h"
-#include "xen_parse.h"
-#include "xend_sxp.h"
+#include "parse/sxp.h"
+#include "parse/xen_parse.h"
+#include "parse/xend_sxp.h"
 
 #define DOMID_MAX_KEY (XEN_DOMID_SHUTOFF_BASE + XEN_DOMID_SHUTOFF_SPAN - 1)
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen_merge.h"
+#include "core/xen_merge.h"
 
 static void take_bytes(struct xen_bytes *dst, const struct xen_bytes *src)
 {

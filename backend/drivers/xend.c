@@ -15,8 +15,8 @@
 
 #include <curl/curl.h>
 
-#include "xen_driver.h"
-#include "xend_sxp.h"
+#include "core/xen_driver.h"
+#include "parse/xend_sxp.h"
 
 #define XEND_DEFAULT_URL "unix:/var/lib/xend/xend-socket"
 #define XEND_CONNECT_TIMEOUT_MS 2000L

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen_driver.h"
-#include "xen_parse.h"
+#include "core/xen_driver.h"
+#include "parse/xen_parse.h"
 
 struct stats_drv {
 	char proc_root[256], sys_root[256];

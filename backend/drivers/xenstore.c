@@ -20,13 +20,13 @@
 #include <xenstore.h>
 #include <xenstore_lib.h>
 
-#include "xen_driver.h"
-#include "xen_parse.h"
+#include "core/xen_driver.h"
+#include "parse/xen_parse.h"
 
-#define XS_WATCH_TOKEN "xensnmp"
+#define XSD_WATCH_TOKEN "xensnmp"
 #define PATH_LEN 3072		/* XENSTORE_ABS_PATH_MAX */
 
-struct xs_drv {
+struct xsd {
 	struct xs_handle *h;
 	struct xen_log_queue *log;
 	uint64_t requests;
@@ -60,7 +60,7 @@ static bool node_error(int err)
 	return err == ENOENT || err == EACCES || err == EPERM;
 }
 
-static void *xs_get(struct xs_drv *d, const char *path, unsigned *len)
+static void *xsd_read(struct xsd *d, const char *path, unsigned *len)
 {
 	void *v;
 
@@ -73,7 +73,7 @@ static void *xs_get(struct xs_drv *d, const char *path, unsigned *len)
 	return v;
 }
 
-static char **xs_list(struct xs_drv *d, const char *path, unsigned *num)
+static char **xsd_directory(struct xsd *d, const char *path, unsigned *num)
 {
 	char **v;
 
@@ -90,10 +90,10 @@ static char **xs_list(struct xs_drv *d, const char *path, unsigned *num)
 }
 
 /* Reads path into *b; leaves it unknown when the node is missing. */
-static void read_bytes(struct xs_drv *d, const char *path, struct xen_bytes *b)
+static void read_bytes(struct xsd *d, const char *path, struct xen_bytes *b)
 {
 	unsigned len;
-	char *v = xs_get(d, path, &len);
+	char *v = xsd_read(d, path, &len);
 
 	if (v) {
 		xen_bytes_set(b, v, len);
@@ -101,10 +101,10 @@ static void read_bytes(struct xs_drv *d, const char *path, struct xen_bytes *b)
 	}
 }
 
-static bool read_u64(struct xs_drv *d, const char *path, uint64_t *out)
+static bool read_u64(struct xsd *d, const char *path, uint64_t *out)
 {
 	unsigned len;
-	char *v = xs_get(d, path, &len);
+	char *v = xsd_read(d, path, &len);
 	bool ok = v && xen_parse_u64(v, len, out) == 0;
 
 	free(v);
@@ -122,11 +122,11 @@ static int cmp_uint(const void *a, const void *b)
  * Lists the numeric children of path, sorted; other names are ignored
  * (a device or vCPU id is always a number). Returns the count.
  */
-static size_t list_ids(struct xs_drv *d, const char *path, unsigned **ids)
+static size_t list_ids(struct xsd *d, const char *path, unsigned **ids)
 {
 	unsigned num, i;
 	size_t n = 0;
-	char **names = xs_list(d, path, &num);
+	char **names = xsd_directory(d, path, &num);
 
 	*ids = NULL;
 	if (!names || num == 0) {
@@ -147,7 +147,7 @@ static size_t list_ids(struct xs_drv *d, const char *path, unsigned **ids)
 	return n;
 }
 
-static void read_vcpus(struct xs_drv *d, const char *home,
+static void read_vcpus(struct xsd *d, const char *home,
 		       struct xen_domain *dom)
 {
 	char path[PATH_LEN];
@@ -166,7 +166,7 @@ static void read_vcpus(struct xs_drv *d, const char *home,
 
 		v->id = ids[i];
 		v->sources = XEN_SRC_XENSTORE;
-		avail = xs_get(d, mkpath(path, sizeof(path), "%s/cpu/%u/availability", home,
+		avail = xsd_read(d, mkpath(path, sizeof(path), "%s/cpu/%u/availability", home,
 			 ids[i]), &len);
 		if (avail && (strcmp(avail, "online") == 0 ||
 			      strcmp(avail, "offline") == 0)) {
@@ -191,7 +191,7 @@ static void read_vcpus(struct xs_drv *d, const char *home,
  * The backend path a frontend names, checked to be a backend directory
  * (a guest must not make us read elsewhere); "" when absent or bogus.
  */
-static void read_backend_path(struct xs_drv *d, const char *fe, char *be,
+static void read_backend_path(struct xsd *d, const char *fe, char *be,
 			      size_t be_len, int *backend_domid,
 			      unsigned *known)
 {
@@ -201,7 +201,7 @@ static void read_backend_path(struct xs_drv *d, const char *fe, char *be,
 	char *v;
 
 	be[0] = '\0';
-	v = xs_get(d, mkpath(path, sizeof(path), "%s/backend", fe), &len);
+	v = xsd_read(d, mkpath(path, sizeof(path), "%s/backend", fe), &len);
 	if (v && len < be_len && strncmp(v, "/local/domain/", 14) == 0 &&
 	    strstr(v, "/backend/") && !strstr(v, ".."))
 		memcpy(be, v, len + 1);
@@ -212,7 +212,7 @@ static void read_backend_path(struct xs_drv *d, const char *fe, char *be,
 	}
 }
 
-static bool read_state(struct xs_drv *d, const char *dir, int *state)
+static bool read_state(struct xsd *d, const char *dir, int *state)
 {
 	char path[PATH_LEN];
 	uint64_t v;
@@ -224,7 +224,7 @@ static bool read_state(struct xs_drv *d, const char *dir, int *state)
 	return true;
 }
 
-static void read_vifs(struct xs_drv *d, const char *home,
+static void read_vifs(struct xsd *d, const char *home,
 		      struct xen_domain *dom)
 {
 	char dir[PATH_LEN], fe[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
@@ -268,7 +268,7 @@ static void read_vifs(struct xs_drv *d, const char *home,
 	free(ids);
 }
 
-static void read_vbds(struct xs_drv *d, const char *home,
+static void read_vbds(struct xsd *d, const char *home,
 		      struct xen_domain *dom)
 {
 	char dir[PATH_LEN], fe[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
@@ -311,18 +311,18 @@ static void read_vbds(struct xs_drv *d, const char *home,
 	free(ids);
 }
 
-static void read_vm_node(struct xs_drv *d, struct xen_domain *dom)
+static void read_vm_node(struct xsd *d, struct xen_domain *dom)
 {
 	char path[PATH_LEN];
 	unsigned len;
 	char *v;
 
-	v = xs_get(d, mkpath(path, sizeof(path), "%s/uuid", dom->vm_path), &len);
+	v = xsd_read(d, mkpath(path, sizeof(path), "%s/uuid", dom->vm_path), &len);
 	if (v && xen_parse_uuid(v, len, dom->uuid) == 0)
 		dom->known |= XEN_DOM_HAVE_UUID;
 	free(v);
 	read_bytes(d, mkpath(path, sizeof(path), "%s/image/ostype", dom->vm_path), &dom->os_type);
-	v = xs_get(d, mkpath(path, sizeof(path), "%s/start_time", dom->vm_path), &len);
+	v = xsd_read(d, mkpath(path, sizeof(path), "%s/start_time", dom->vm_path), &len);
 	if (v && xen_parse_timestamp(v, len, &dom->start_time) == 0)
 		dom->known |= XEN_DOM_HAVE_START_TIME;
 	free(v);
@@ -332,7 +332,7 @@ static void read_vm_node(struct xs_drv *d, struct xen_domain *dom)
  * Reads one domain. Returns NULL when it has vanished (or on a lost
  * connection, which d->lost_errno tells apart).
  */
-static struct xen_domain *read_domain(struct xs_drv *d, uint32_t domid)
+static struct xen_domain *read_domain(struct xsd *d, uint32_t domid)
 {
 	char home[64], path[PATH_LEN];
 	struct xen_domain *dom;
@@ -346,14 +346,14 @@ static struct xen_domain *read_domain(struct xs_drv *d, uint32_t domid)
 		return NULL;
 	dom->sources = XEN_SRC_XENSTORE;
 
-	v = xs_get(d, mkpath(path, sizeof(path), "%s/name", home), &len);
+	v = xsd_read(d, mkpath(path, sizeof(path), "%s/name", home), &len);
 	if (v) {
 		xen_bytes_set(&dom->name, v, len);
 		free(v);
 	} else if (!d->lost_errno) {
 		/* no name: gone, or still being built; the list decides */
 		unsigned num;
-		char **children = xs_list(d, home, &num);
+		char **children = xsd_directory(d, home, &num);
 
 		if (!children) {
 			xen_domain_unref(dom);
@@ -362,7 +362,7 @@ static struct xen_domain *read_domain(struct xs_drv *d, uint32_t domid)
 		free(children);
 	}
 
-	v = xs_get(d, mkpath(path, sizeof(path), "%s/vm", home), &len);
+	v = xsd_read(d, mkpath(path, sizeof(path), "%s/vm", home), &len);
 	if (v && len > 4 && strncmp(v, "/vm/", 4) == 0 && !strstr(v, "..") &&
 	    len < PATH_LEN - 32)
 		dom->vm_path = strdup(v);
@@ -402,11 +402,11 @@ static size_t prev_domids(const struct xen_snapshot *prev, unsigned **ids)
 	return n;
 }
 
-static int xs_drv_gather(void *priv, const struct xen_snapshot *prev,
+static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 			 const struct xen_dirty *dirty,
 			 struct xen_snapshot *out, char *why, size_t why_len)
 {
-	struct xs_drv *d = priv;
+	struct xsd *d = priv;
 	unsigned *ids;
 	size_t n, i;
 	char host[256];
@@ -497,10 +497,10 @@ static void note_event(const struct xen_snapshot *view, const char *path,
 	}
 }
 
-static int xs_drv_read_events(void *priv, const struct xen_snapshot *view,
+static int xsd_read_events(void *priv, const struct xen_snapshot *view,
 			      struct xen_dirty *dirty)
 {
-	struct xs_drv *d = priv;
+	struct xsd *d = priv;
 	char **ev;
 
 	while ((ev = xs_check_watch(d->h)) != NULL) {
@@ -514,16 +514,16 @@ static int xs_drv_read_events(void *priv, const struct xen_snapshot *view,
 	return 0;
 }
 
-static int xs_drv_event_fd(void *priv)
+static int xsd_event_fd(void *priv)
 {
-	struct xs_drv *d = priv;
+	struct xsd *d = priv;
 
 	return xs_fileno(d->h);
 }
 
-static uint64_t xs_drv_requests(void *priv)
+static uint64_t xsd_requests(void *priv)
 {
-	return ((struct xs_drv *)priv)->requests;
+	return ((struct xsd *)priv)->requests;
 }
 
 /* Tells whether a candidate path can be reached, before libxenstore tries. */
@@ -559,7 +559,7 @@ static int probe_device(const char *path)
 	return 0;
 }
 
-enum xs_via { VIA_RO_SOCKET, VIA_SOCKET, VIA_DEVICE };
+enum xsd_via { VIA_RO_SOCKET, VIA_SOCKET, VIA_DEVICE };
 
 /* The xenbus device libxenstore falls back to (it does not export it). */
 static const char *xenbus_device_path(void)
@@ -578,9 +578,9 @@ static const char *const via_name[] = {
 	[VIA_DEVICE] = "xenbus device",
 };
 
-static void xs_drv_close(void *priv)
+static void xsd_close(void *priv)
 {
-	struct xs_drv *d = priv;
+	struct xsd *d = priv;
 
 	if (!d)
 		return;
@@ -592,11 +592,11 @@ static void xs_drv_close(void *priv)
  * Open order for reads: the legacy read-only socket where the library
  * still has one (Xen up to 4.14), the main socket, the xenbus device.
  */
-static void *xs_drv_open(const struct xen_driver_env *env, char *why,
+static void *xsd_open(const struct xen_driver_env *env, char *why,
 			 size_t why_len)
 {
 	const char *paths[3];
-	struct xs_drv *d;
+	struct xsd *d;
 	unsigned i, j;
 	int err = ENOENT;
 
@@ -649,10 +649,10 @@ static void *xs_drv_open(const struct xen_driver_env *env, char *why,
 	}
 	for (i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
 		d->requests++;
-		if (!xs_watch(d->h, watched[i], XS_WATCH_TOKEN)) {
+		if (!xs_watch(d->h, watched[i], XSD_WATCH_TOKEN)) {
 			snprintf(why, why_len, "xenstore watch %s: %s",
 				 watched[i], strerror(errno));
-			xs_drv_close(d);
+			xsd_close(d);
 			return NULL;
 		}
 	}
@@ -663,10 +663,10 @@ const struct xen_driver_ops xen_xenstore_driver = {
 	.name = "xenstore",
 	.source = XEN_SRC_XENSTORE,
 	.needs_privilege = false,
-	.open = xs_drv_open,
-	.close = xs_drv_close,
-	.event_fd = xs_drv_event_fd,
-	.read_events = xs_drv_read_events,
-	.gather = xs_drv_gather,
-	.requests = xs_drv_requests,
+	.open = xsd_open,
+	.close = xsd_close,
+	.event_fd = xsd_event_fd,
+	.read_events = xsd_read_events,
+	.gather = xsd_gather,
+	.requests = xsd_requests,
 };

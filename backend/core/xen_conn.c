@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "xen_conn.h"
-#include "xen_driver.h"
-#include "xen_merge.h"
+#include "core/xen_conn.h"
+#include "core/xen_driver.h"
+#include "core/xen_merge.h"
 
 /*
  * Priority order for merging: the first driver that knows a value wins.

@@ -14,7 +14,7 @@
 
 #include <xenctrl.h>
 
-#include "xen_driver.h"
+#include "core/xen_driver.h"
 
 #define GETINFO_CHUNK 1024
 #define PAGE_KIB 4	/* x86 pages */
@@ -160,7 +160,7 @@ static struct xen_domain *domain_from_info(struct hv_drv *d, const xc_domaininfo
 	/*
 	 * max_pages is the hypervisor's current allocation limit, which
 	 * libxl keeps at the balloon target plus slack: not the configured
-	 * maximum that xenDomainMemMax reports (xenstore's static-max,
+	 * maximum that xdmDomainMemMax reports (xenstore's static-max,
 	 * xend's maxmem), so it is not reported.
 	 */
 	dom->cpu_time_ns = in->cpu_time;

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "xen_snapshot.h"
+#include "core/xen_snapshot.h"
 
 /*
  * A reply of GET /xend/domain?detail=1 (running domains) or

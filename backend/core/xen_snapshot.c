@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xen_snapshot.h"
+#include "core/xen_snapshot.h"
 
 static int ref_get(int *refcnt)
 {

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sxp.h"
-#include "xen_parse.h"
+#include "parse/sxp.h"
+#include "parse/xen_parse.h"
 
 #define BLOCK_SIZE (64 * 1024)
 
