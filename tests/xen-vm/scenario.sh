@@ -210,7 +210,7 @@ UUID_OID=$(oid xdmDomainUUID)
 served_id() {
 	local id
 	id=$(snmpwalk "${SNMPOPTS[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xdmDomainName 2>/dev/null |
-		awk -v n="\"$1\"" '$2 == n { sub(/.*\./, "", $1); print $1; exit }')
+		awk -v n="$1" '{ v = $2; gsub(/"/, "", v) } v == n { sub(/.*\./, "", $1); print $1; exit }')
 	echo "$id" > "$W/served-id"
 	[ -n "$id" ]
 }
