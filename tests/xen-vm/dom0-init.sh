@@ -38,6 +38,8 @@ export XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"
 /etc/init.d/xen start > $OUT/xen-start.log 2>&1 || { cat $OUT/xen-start.log; finish 100; }
 grep -q control_d /proc/xen/capabilities 2>/dev/null || { say "not the control domain"; finish 101; }
 say "Xen toolstack up"
+# what the emulated CPU offers dom0 (the -cpu model decides it)
+grep -m1 '^flags' /proc/cpuinfo > $OUT/dom0-cpu-flags 2>/dev/null
 
 rc=0
 timeout ${SCENARIO_TIMEOUT:-900} /xentest/scenario.sh > $OUT/scenario.log 2>&1 || rc=$?

@@ -5,7 +5,10 @@
 #
 # Usage: run.sh BUILD_DIR [CACHE_DIR]   (cache default: $XENVM_CACHE, else <top>/build-xen/xen-vm)
 # Environment: XENVM_MEM (MiB, default 2048), XENVM_SMP (default 2),
-#              XENVM_TIMEOUT (seconds, default 1200), XENVM_ACCEL (default tcg).
+#   XENVM_TIMEOUT (whole run, seconds, default 1200), XENVM_BOOT_TIMEOUT
+#   (until dom0's toolstack is up, default 180), XENVM_ACCEL (default tcg),
+#   XENVM_CPU (QEMU -cpu model), XENVM_P9CACHE (9p cache mode of dom0's
+#   root), XENVM_XEN_CMDLINE, XENVM_SCENARIO (another dom0 script).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +21,7 @@ SMP=${XENVM_SMP:-2}
 TMO=${XENVM_TIMEOUT:-1200}
 ACCEL=${XENVM_ACCEL:-tcg}
 CPU=${XENVM_CPU:-max}
-BOOT_TMO=${XENVM_BOOT_TIMEOUT:-120}
+BOOT_TMO=${XENVM_BOOT_TIMEOUT:-180}
 P9CACHE=${XENVM_P9CACHE:-mmap}
 XEN_CMDLINE=${XENVM_XEN_CMDLINE:-dom0_mem=1024M,max:1024M smap=0 smep=0 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all}
 die() { echo "xen-vm: ERROR: $*" >&2; exit 2; }
@@ -47,7 +50,7 @@ mkdir -p "$X/bin" "$X/mib/ietf" "$X/out"
 cp "$AGENT" "$X/bin/xensnmpd"
 cp "$top/mib/XEN-DOMAIN-MIB.txt" "$X/mib/"
 cp -r "$top/mib/ietf/." "$X/mib/ietf/"
-cp "$here/scenario.sh" "$X/scenario.sh"
+cp "${XENVM_SCENARIO:-$here/scenario.sh}" "$X/scenario.sh"	# XENVM_SCENARIO: another dom0 script (stress-xl.sh)
 cp "$here/dom0-init.sh" "$X/init"
 chmod 755 "$X" "$X/bin" "$X/scenario.sh" "$X/init"
 cp "$CACHE/vmlinuz" "$CACHE/guest.cpio.gz" "$X/"

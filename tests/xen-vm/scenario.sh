@@ -183,13 +183,13 @@ else
 fi
 
 # --- 2. guests ------------------------------------------------------------------
-guest_cfg() {	# guest_cfg NAME MEMORY MAXMEM VCPUS MAXVCPUS SLEEP
+guest_cfg() {	# guest_cfg NAME MEMORY MAXMEM VCPUS MAXVCPUS SLEEP [EXTRA-ARGS]
 	cat > "$W/$1.cfg" <<EOC
 name = "$1"
 type = "pv"
 kernel = "$P/vmlinuz"
 ramdisk = "$P/guest.cpio.gz"
-extra = "console=hvc0 loglevel=4 sleep=$6"
+extra = "console=hvc0 loglevel=4 sleep=$6 ${7:-}"
 memory = $2
 maxmem = $3
 vcpus = $4
@@ -314,7 +314,18 @@ xl_create() {
 
 say "=== guests"
 guest_cfg xvm-paused 80 96 1 2 60
-guest_cfg xvm-running 96 96 1 1 60
+# xvm-running has a vif on a bridge of dom0's and a file-backed disk; it
+# pings dom0 and reads its disk once (tests/xen-vm/guest-init)
+BRIDGE=xenbr-test VIF_MAC=00:16:3e:5a:17:01 DISK_DEV=xvda DISK_DEVID=51712
+modprobe -a xen-netback xen-blkback bridge loop >"$W/modprobe.log" 2>&1 || say "modprobe: $(cat "$W/modprobe.log")"
+ip link add "$BRIDGE" type bridge && ip addr add 10.99.0.1/24 dev "$BRIDGE" && ip link set "$BRIDGE" up ||
+	fail "cannot make the bridge $BRIDGE in dom0"
+dd if=/dev/zero of="$W/disk.img" bs=1M count=8 2>/dev/null
+guest_cfg xvm-running 96 96 1 1 60 "net=10.99.0.2 peer=10.99.0.1 disk=$DISK_DEV"
+cat >> "$W/xvm-running.cfg" <<EOC
+vif = [ "mac=$VIF_MAC,bridge=$BRIDGE" ]
+disk = [ "format=raw,vdev=$DISK_DEV,access=rw,target=$W/disk.img" ]
+EOC
 t=$(now)
 if xl_create xvm-paused -p; then
 	t1=$(now)
@@ -338,6 +349,70 @@ if wait_for "$(scaled 60)" grep -q "guest: up" /var/log/xen/console/guest-xvm-ru
 	pass "xvm-running boots its userspace"
 else fail "xvm-running did not boot (console: /var/log/xen/console/guest-xvm-running.log)"; fi
 check_match "xvm-running still running" '^xvm-running ' "$(xl list xvm-running 2>&1 | tail -n +2)"
+
+# --- 2b. devices: the VIF and VBD rows against the backend directory, dom0's
+# /proc/net/dev and blkback's sysfs; then a guest's lies in its own nodes -----
+macnorm() {	# any MAC spelling (0:16:3e:5a:17:1, "00 16 3E ..", 00:16:3e:..) as aa:bb:cc:dd:ee:ff
+	tr -d '"' <<<"$1" | tr 'A-F' 'a-f' | tr ' -' '::' | awk -F: '{ for (i = 1; i <= NF; i++) if ($i != "") { printf "%s%02s", (n++ ? ":" : ""), $i } }' | tr ' ' 0
+}
+xsr() { xenstore-read "$1" 2>/dev/null; }
+check_devices() {	# check_devices DOMID LABEL: every device column against its source
+	local id=$1 lbl=$2 be vbe line sys v want
+	be=/local/domain/0/backend/vif/$id/0
+	vbe=/local/domain/0/backend/vbd/$id/$DISK_DEVID
+	check_eq "$lbl: xdmVifMac = backend mac" "$(xsr "$be/mac")" "$(macnorm "$(get "xdmVifMac.$id.0")")"
+	check_eq "$lbl: xdmVifBridge = backend bridge" "$(xsr "$be/bridge")" "$(getstr "xdmVifBridge.$id.0")"
+	check_eq "$lbl: xdmVifIfName = the backend netdev" "vif$id.0" "$(getstr "xdmVifIfName.$id.0")"
+	check_eq "$lbl: xdmVifScript = backend script" "$(xsr "$be/script")" "$(getstr "xdmVifScript.$id.0")"
+	check_match "$lbl: xdmVifState = backend state $(xsr "$be/state")" "^[a-z]*\($(xsr "$be/state")\)$|^$(xsr "$be/state")$" "$(snmpget "${SNMPOPTS[@]}" -Oqv "$ADDR" "XEN-DOMAIN-MIB::xdmVifState.$id.0" 2>&1)"
+	check_eq "$lbl: xdmVbdParams = backend params" "$(xsr "$vbe/params")" "$(getstr "xdmVbdParams.$id.$DISK_DEVID")"
+	check_eq "$lbl: xdmVbdDev = backend dev" "$(xsr "$vbe/dev")" "$(getstr "xdmVbdDev.$id.$DISK_DEVID")"
+	check_eq "$lbl: xdmVbdMode = backend mode" "$(xsr "$vbe/mode")" "$(getstr "xdmVbdMode.$id.$DISK_DEVID")"
+	# counters: the guest stopped its traffic; dom0's vif transmits what the guest receives
+	line=$(awk -v d="vif$id.0:" '$1 == d { $1 = ""; print }' /proc/net/dev)
+	read -r -a c <<<"$line"
+	check_eq "$lbl: xdmVifRxPackets = dom0 vif$id.0 tx packets" "${c[9]:-none}" "$(get "xdmVifRxPackets.$id.0")"
+	check_eq "$lbl: xdmVifRxBytes = dom0 vif$id.0 tx bytes" "${c[8]:-none}" "$(get "xdmVifRxBytes.$id.0")"
+	check_eq "$lbl: xdmVifTxPackets = dom0 vif$id.0 rx packets" "${c[1]:-none}" "$(get "xdmVifTxPackets.$id.0")"
+	check_eq "$lbl: xdmVifTxBytes = dom0 vif$id.0 rx bytes" "${c[0]:-none}" "$(get "xdmVifTxBytes.$id.0")"
+	sys=/sys/bus/xen-backend/devices/vbd-$id-$DISK_DEVID/statistics
+	check_eq "$lbl: xdmVbdRdReqs = blkback rd_req" "$(cat "$sys/rd_req" 2>/dev/null)" "$(get "xdmVbdRdReqs.$id.$DISK_DEVID")"
+	v=$(cat "$sys/rd_sect" 2>/dev/null); want=$(( ${v:-0} * 512 ))
+	check_eq "$lbl: xdmVbdRdBytes = blkback rd_sect x 512" "$want" "$(get "xdmVbdRdBytes.$id.$DISK_DEVID")"
+}
+rid=$(xl domid xvm-running 2>/dev/null)
+if [ -n "$rid" ]; then
+	for w in net disk; do
+		wait_for "$(scaled 30)" grep -q "guest: $w done" /var/log/xen/console/guest-xvm-running.log ||
+			fail "xvm-running did not finish its $w traffic (guest console: $(tail -n 3 /var/log/xen/console/guest-xvm-running.log | tr '\n' '|'))"
+	done
+	# who may write what: the trust table in docs/trust.md is read off these
+	for d in /local/domain/$rid/device/vif/0 /local/domain/0/backend/vif/$rid/0 \
+		/local/domain/$rid/device/vbd/$DISK_DEVID /local/domain/0/backend/vbd/$rid/$DISK_DEVID \
+		/local/domain/$rid/data /local/domain/$rid/name /local/domain/$rid/memory /local/domain/$rid/cpu \
+		/local/domain/$rid/vm /local/domain/$rid/control /libxl/$rid; do
+		echo "== $d"; xenstore-ls -p "$d" 2>&1 | head -n 40
+	done > /xentest/out/xenstore-permissions.txt
+	xenstore-ls -p /local/domain/$rid > /xentest/out/xenstore-guest-home.txt 2>&1
+	sleep 1.5	# a refresh after the counters stopped
+	check_devices "$rid" "xvm-running"
+	# what the guest can write, written as it would: its frontend's backend
+	# pointer (to dom0's own backend of another kind, to its own data/, with
+	# .. and //) and fabricated details under data/; nothing of it may be served
+	fe=/local/domain/$rid/device/vif/0
+	xenstore-write "/local/domain/$rid/data/fake/bridge" fabricated-bridge \
+		"/local/domain/$rid/data/fake/script" /etc/xen/scripts/evil \
+		"/local/domain/$rid/data/fake/mac" 00:16:3e:66:66:66 \
+		"/local/domain/$rid/data/fake/state" 4 \
+		"/local/domain/$rid/data/fake/frontend-id" "$rid"
+	for target in "/local/domain/$rid/data/fake" "/local/domain/0/backend/vbd/$rid/$DISK_DEVID" \
+		"/local/domain/0/backend/vif/$rid/0/../../../../$rid/data/fake" "/local/domain//$rid/data/fake"; do
+		xenstore-write "$fe/backend" "$target" "$fe/mac" 00:16:3e:66:66:66
+		xenstore-write "/local/domain/$rid/device/vbd/$DISK_DEVID/backend" "$target"
+		sleep 1.5	# the agent has seen the writes
+		check_devices "$rid" "guest points its frontends at $target"
+	done
+fi
 
 rid=$(xl domid xvm-running 2>/dev/null)
 if [ -n "$rid" ]; then

@@ -17,7 +17,8 @@ SUITE=bookworm
 XENPKG=xen-hypervisor-4.17-amd64
 # dom0 userspace: the Xen toolstack, net-snmp (master agent and tools) and
 # the libraries xensnmpd links against
-DOM0_PKGS=xen-utils-4.17,xenstore-utils,libxenstore4,snmpd,snmp,libsnmp40,libcurl4,libxml2,kmod,procps,busybox,util-linux,passwd
+DOM0_PKGS=xen-utils-4.17,xenstore-utils,libxenstore4,snmpd,snmp,libsnmp40,libcurl4,libxml2,kmod,procps,busybox,util-linux,passwd,iproute2
+# (iproute2: Xen's vif-bridge hotplug script needs ip)
 # virtio + 9p modules, loaded in this order by the initramfs
 INITRD_MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p"
 
@@ -132,7 +133,9 @@ if [ ! -x root/usr/sbin/xl ]; then
 	[ "$rc" -eq 0 ] || { tail -n 20 upgrade.log; die "upgrading the root failed"; }
 	chroot root.new apt-get clean
 	# only the kernel modules dom0 needs
-	for m in drivers/xen fs/9p net/9p drivers/virtio drivers/block/xen-blkback drivers/net/xen-netback fs/netfs fs/fscache; do
+	# (bridge, llc, stp: the guests' vif bridge; loop: file-backed disks)
+	for m in drivers/xen fs/9p net/9p drivers/virtio drivers/block/xen-blkback drivers/net/xen-netback fs/netfs fs/fscache \
+		net/bridge net/llc net/802 drivers/block/loop.ko; do
 		[ -e "$MODDIR/$m" ] || continue
 		mkdir -p "root.new/lib/modules/$KVER/kernel/$(dirname "$m")"
 		cp -a "$MODDIR/$m" "root.new/lib/modules/$KVER/kernel/$m"
@@ -185,11 +188,17 @@ EOI
 	rm -rf initrd
 fi
 
-# --- 4. the guests' ramdisk: busybox, sleeps (sleep=N on the command line) ----
+# --- 4. the guests' ramdisk: busybox and the PV frontends (see guest-init) ----
 if [ ! -s guest.cpio.gz ]; then
 	say "building the guest ramdisk"
-	rm -rf guest; mkdir -p guest/bin guest/proc guest/sys guest/dev
+	rm -rf guest; mkdir -p guest/bin guest/proc guest/sys guest/dev guest/mods
 	cp "$BUSYBOX" guest/bin/busybox
+	# the PV frontends, so that a guest's vif and disk connect
+	for m in xen-netfront xen-blkfront; do
+		f=$(find "$MODDIR" -name "$m.ko" | head -n1)
+		[ -n "$f" ] || die "kernel module $m not found"
+		cp "$f" guest/mods/
+	done
 	cp "$here/guest-init" guest/init; chmod +x guest/init
 	(cd guest && find . | cpio -o -H newc 2>/dev/null | gzip -9) > guest.cpio.gz.new
 	mv guest.cpio.gz.new guest.cpio.gz
