@@ -22,15 +22,7 @@ void xensnmp_set_refresh(unsigned seconds);
 void init_xensnmp(void);
 void deinit_xensnmp(void);
 
-/* What the request handlers serve: borrowed, valid during a request. */
-struct xen_snapshot *xensnmp_current_snapshot(void);
-void xensnmp_current_status(struct xen_conn_status *st);
-unsigned xensnmp_refresh_interval(void);
-
 /* Parses "auto", "read-only" or "read-write"; -1 if none. */
 int xensnmp_parse_mode(const char *word);
-
-void xensnmp_register_host_scalars(void);
-void xensnmp_unregister_host_scalars(void);
 
 #endif

@@ -1,10 +1,14 @@
 /* xdmDomainTable: one row per domain of the snapshot. */
-#include "xensnmp.h"
 #include "xensnmp_oids.h"
-#include "xensnmp_table.h"
+#include "xensnmp_tables.h"
 #include "xensnmp_values.h"
 
 static const oid domain_table_oid[] = { XENSNMP_DOMAIN_TABLE_OID };
+
+static size_t count_domains(const struct xen_snapshot *snap)
+{
+	return snap->n_domains;
+}
 
 static void fill_domains(struct xensnmp_table *t, const struct xen_snapshot *snap)
 {
@@ -14,7 +18,7 @@ static void fill_domains(struct xensnmp_table *t, const struct xen_snapshot *sna
 		xensnmp_table_add_row(t, snap->domains[i], NULL, 0);
 }
 
-static bool domain_value(const struct xensnmp_row *row, unsigned column,
+bool xensnmp_domain_value(const struct xensnmp_row *row, unsigned column,
 			 netsnmp_variable_list *var)
 {
 	const struct xen_domain *dom = row->dom;
@@ -36,6 +40,8 @@ static bool domain_value(const struct xensnmp_row *row, unsigned column,
 		xensnmp_set_string(var, dom->uuid, sizeof(dom->uuid));
 		return true;
 	case XENDOM_STATE:
+		if (!(dom->known & XEN_DOM_HAVE_STATE))
+			return false;
 		xensnmp_set_int(var, xensnmp_domain_state(dom));
 		return true;
 	case XENDOM_SHUTDOWN_REASON:
@@ -80,8 +86,10 @@ static bool domain_value(const struct xensnmp_row *row, unsigned column,
 		return true;
 	case XENDOM_UPTIME:
 		if (!(dom->known & XEN_DOM_HAVE_START_TIME) ||
-		    xensnmp_domain_state(dom) == XENSNMP_STATE_SHUTOFF)
+		    xensnmp_domain_state(dom) == XENSNMP_STATE_SHUTOFF ||
+		    xensnmp_domain_state(dom) == XENSNMP_STATE_SUSPENDED)
 			return false;
+		/* at request time, as the MIB says */
 		clock_gettime(CLOCK_REALTIME, &now);
 		xensnmp_set_unsigned(var, now.tv_sec > dom->start_time.tv_sec
 				     ? (uint64_t)(now.tv_sec - dom->start_time.tv_sec)
@@ -95,8 +103,11 @@ static bool domain_value(const struct xensnmp_row *row, unsigned column,
 	case XENDOM_DATA_SOURCES:
 		xensnmp_set_sources(var, dom->sources);
 		return true;
+	case XENDOM_DISCONTINUITY_TIME:
+		xensnmp_set_timestamp(var, &dom->counters_since);
+		return true;
 	case XENDOM_ACTION:
-		xensnmp_set_int(var, XENSNMP_ACTION_NONE);
+		xensnmp_set_int(var, XENSNMP_ACTION_NO_ACTION);
 		return true;
 	case XENDOM_SET_MEM_TARGET:
 	case XENDOM_SET_VCPUS:
@@ -116,6 +127,7 @@ const struct xensnmp_table_def xensnmp_domain_table_def = {
 	.min_column = XENDOM_FIRST_COLUMN,
 	.max_column = XENDOM_LAST_COLUMN,
 	.n_index = 1,
+	.count = count_domains,
 	.fill = fill_domains,
-	.value = domain_value,
+	.value = xensnmp_domain_value,
 };

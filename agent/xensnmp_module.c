@@ -11,12 +11,7 @@
 #include <string.h>
 
 #include "xensnmp.h"
-#include "xensnmp_table.h"
-
-extern const struct xensnmp_table_def xensnmp_domain_table_def;
-extern const struct xensnmp_table_def xensnmp_vcpu_table_def;
-extern const struct xensnmp_table_def xensnmp_vif_table_def;
-extern const struct xensnmp_table_def xensnmp_vbd_table_def;
+#include "xensnmp_tables.h"
 
 static const struct xensnmp_table_def *const table_defs[] = {
 	&xensnmp_domain_table_def,
@@ -28,16 +23,15 @@ static const struct xensnmp_table_def *const table_defs[] = {
 
 static struct {
 	enum xen_mode mode;
-	unsigned refresh;
 	bool mode_fixed, refresh_fixed;	/* set on the command line */
 	char xend_url[256], proc_root[256], sys_root[256];	/* "" = default */
-	struct xen_conn *conn;
-	struct xen_snapshot *snap;
+	struct xensnmp_state state;	/* snapshot, connection, refresh: served */
 	unsigned alarm;
 	int notify_fd;
 	struct xensnmp_table tables[N_TABLES];
+	netsnmp_handler_registration *host_reg;
 	bool registered;
-} mod = { .refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1 };
+} mod = { .state.refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1 };
 
 void xensnmp_set_mode(enum xen_mode mode)
 {
@@ -47,7 +41,7 @@ void xensnmp_set_mode(enum xen_mode mode)
 
 void xensnmp_set_refresh(unsigned seconds)
 {
-	mod.refresh = seconds;
+	mod.state.refresh = seconds;
 	mod.refresh_fixed = true;
 }
 
@@ -60,26 +54,6 @@ int xensnmp_parse_mode(const char *word)
 	if (strcmp(word, "read-write") == 0)
 		return XEN_MODE_READ_WRITE;
 	return -1;
-}
-
-struct xen_snapshot *xensnmp_current_snapshot(void)
-{
-	return mod.snap;
-}
-
-void xensnmp_current_status(struct xen_conn_status *st)
-{
-	if (mod.conn) {
-		xen_conn_get_status(mod.conn, st);
-	} else {
-		memset(st, 0, sizeof(*st));
-		st->stale = true;
-	}
-}
-
-unsigned xensnmp_refresh_interval(void)
-{
-	return mod.refresh;
 }
 
 static void log_sink(int level, const char *line, void *opaque)
@@ -95,21 +69,21 @@ static void on_notify(int fd, void *data)
 
 	(void)fd;
 	(void)data;
-	xen_conn_process(mod.conn, log_sink, NULL);
-	snap = xen_conn_snapshot(mod.conn);
-	if (snap == mod.snap) {
+	xen_conn_process(mod.state.conn, log_sink, NULL);
+	snap = xen_conn_snapshot(mod.state.conn);
+	if (snap == mod.state.snap) {
 		xen_snapshot_unref(snap);
 		return;
 	}
-	xen_snapshot_unref(mod.snap);
-	mod.snap = snap;	/* tables rebuild on their next request */
+	xen_snapshot_unref(mod.state.snap);
+	mod.state.snap = snap;	/* tables rebuild on their next request */
 }
 
 static void on_timer(unsigned reg, void *clientarg)
 {
 	(void)reg;
 	(void)clientarg;
-	xen_conn_request_refresh(mod.conn, false);
+	xen_conn_request_refresh(mod.state.conn, false);
 }
 
 static void parse_mode_token(const char *token, char *line)
@@ -130,7 +104,7 @@ static void parse_refresh_token(const char *token, char *line)
 	if (seconds < 1 || seconds > 3600)
 		config_perror("refresh interval must be 1 to 3600 seconds");
 	else if (!mod.refresh_fixed)
-		mod.refresh = (unsigned)seconds;
+		mod.state.refresh = (unsigned)seconds;
 	(void)token;
 }
 
@@ -154,7 +128,7 @@ static void start_timer(void)
 {
 	if (mod.alarm)
 		snmp_alarm_unregister(mod.alarm);
-	mod.alarm = snmp_alarm_register(mod.refresh, SA_REPEAT, on_timer, NULL);
+	mod.alarm = snmp_alarm_register(mod.state.refresh, SA_REPEAT, on_timer, NULL);
 }
 
 /* Config is read: open the backend once, (re)arm the timer each time. */
@@ -162,7 +136,7 @@ static int after_config(int major, int minor, void *server, void *client)
 {
 	struct xen_conn_config cfg = {
 		.mode = mod.mode,
-		.stale_after_seconds = 3 * mod.refresh + 2,
+		.stale_after_seconds = 3 * mod.state.refresh + 2,
 		.xend_url = or_null(mod.xend_url),
 		.proc_root = or_null(mod.proc_root),
 		.sys_root = or_null(mod.sys_root),
@@ -172,13 +146,13 @@ static int after_config(int major, int minor, void *server, void *client)
 	(void)minor;
 	(void)server;
 	(void)client;
-	if (!mod.conn) {
-		mod.conn = xen_conn_open(&cfg);
-		if (!mod.conn) {
+	if (!mod.state.conn) {
+		mod.state.conn = xen_conn_open(&cfg);
+		if (!mod.state.conn) {
 			snmp_log(LOG_ERR, "xensnmp: cannot start the Xen access layer\n");
 			return SNMP_ERR_GENERR;
 		}
-		mod.notify_fd = xen_conn_notify_fd(mod.conn);
+		mod.notify_fd = xen_conn_notify_fd(mod.state.conn);
 		register_readfd(mod.notify_fd, on_notify, NULL);
 	}
 	start_timer();
@@ -201,9 +175,12 @@ void init_xensnmp(void)
 			       SNMP_CALLBACK_POST_READ_CONFIG, after_config,
 			       NULL);
 
-	xensnmp_register_host_scalars();
+	mod.host_reg = xensnmp_register_host_scalars(&mod.state);
+	if (!mod.host_reg)
+		snmp_log(LOG_ERR, "xensnmp: cannot register xdmHost\n");
 	for (i = 0; i < N_TABLES; i++)
-		if (xensnmp_table_register(&mod.tables[i], table_defs[i]) < 0)
+		if (xensnmp_table_register(&mod.tables[i], table_defs[i],
+					   &mod.state) < 0)
 			snmp_log(LOG_ERR, "xensnmp: cannot register %s\n",
 				 table_defs[i]->name);
 	mod.registered = true;
@@ -227,17 +204,19 @@ void deinit_xensnmp(void)
 	if (mod.registered) {
 		for (i = 0; i < N_TABLES; i++)
 			xensnmp_table_unregister(&mod.tables[i]);
-		xensnmp_unregister_host_scalars();
+		if (mod.host_reg)
+			netsnmp_unregister_handler(mod.host_reg);
+		mod.host_reg = NULL;
 		mod.registered = false;
 	}
 	if (mod.notify_fd >= 0)
 		unregister_readfd(mod.notify_fd);
 	mod.notify_fd = -1;
-	if (mod.conn) {
-		xen_conn_process(mod.conn, log_sink, NULL);
-		xen_conn_close(mod.conn);
+	if (mod.state.conn) {
+		xen_conn_process(mod.state.conn, log_sink, NULL);
+		xen_conn_close(mod.state.conn);
 	}
-	mod.conn = NULL;
-	xen_snapshot_unref(mod.snap);
-	mod.snap = NULL;
+	mod.state.conn = NULL;
+	xen_snapshot_unref(mod.state.snap);
+	mod.state.snap = NULL;
 }

@@ -1,20 +1,18 @@
-/* xdmHost: the host scalars, from the snapshot and the connection status. */
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/agent/net-snmp-agent-includes.h>
-
+/*
+ * xdmHost: the host scalars, from the snapshot and the connection status
+ * of the struct xensnmp_state handed over at registration.
+ */
 #include <string.h>
 
-#include "xensnmp.h"
 #include "xensnmp_oids.h"
-#include "xensnmp_table.h"
+#include "xensnmp_tables.h"
+#include "xensnmp_values.h"
 
 static const oid host_oid[] = { XENSNMP_HOST_OID };
-static netsnmp_handler_registration *host_reg;
 
-static bool host_value(unsigned subid, const struct xen_snapshot *snap,
-		       const struct xen_conn_status *st,
-		       netsnmp_variable_list *var)
+bool xensnmp_host_value(unsigned subid, const struct xen_snapshot *snap,
+			const struct xen_conn_status *st, unsigned refresh,
+			netsnmp_variable_list *var)
 {
 	const struct xen_host *h = snap ? &snap->host : NULL;
 	unsigned known = h ? h->known : 0;
@@ -68,13 +66,17 @@ static bool host_value(unsigned subid, const struct xen_snapshot *snap,
 		xensnmp_set_date(var, &snap->taken);
 		return true;
 	case XENHOST_SNAPSHOT_STATE:
-		xensnmp_set_int(var, !snap || st->stale ? 2 : 1);
+		xensnmp_set_int(var, !snap || st->stale ? XENSNMP_SNAPSHOT_STALE
+							: XENSNMP_SNAPSHOT_FRESH);
 		return true;
 	case XENHOST_REFRESH_INTERVAL:
-		xensnmp_set_unsigned(var, xensnmp_refresh_interval());
+		xensnmp_set_unsigned(var, refresh);
 		return true;
 	case XENHOST_UNAVAILABLE:
-		xensnmp_set_string(var, st->unavailable, strlen(st->unavailable));
+		/* SIZE (0..511): the status buffer's size less its NUL */
+		xensnmp_set_text(var, st->unavailable,
+				 strnlen(st->unavailable, sizeof(st->unavailable)),
+				 sizeof(st->unavailable) - 1);
 		return true;
 	}
 	return false;
@@ -85,15 +87,19 @@ static int host_handler(netsnmp_mib_handler *handler,
 			netsnmp_agent_request_info *reqinfo,
 			netsnmp_request_info *requests)
 {
-	struct xen_snapshot *snap = xensnmp_current_snapshot();
+	const struct xensnmp_state *state = handler->myvoid;
 	struct xen_conn_status st;
 	netsnmp_request_info *req;
 
-	(void)handler;
 	(void)reginfo;
 	if (reqinfo->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
-	xensnmp_current_status(&st);
+	if (state->conn) {
+		xen_conn_get_status(state->conn, &st);
+	} else {
+		memset(&st, 0, sizeof(st));
+		st.stale = true;
+	}
 	for (req = requests; req; req = req->next) {
 		netsnmp_variable_list *var = req->requestvb;
 		unsigned subid;
@@ -103,29 +109,28 @@ static int host_handler(netsnmp_mib_handler *handler,
 		if (req->processed || var->name_length <= OID_LENGTH(host_oid))
 			continue;
 		subid = (unsigned)var->name[OID_LENGTH(host_oid)];
-		if (!host_value(subid, snap, &st, var))
+		if (!xensnmp_host_value(subid, state->snap, &st, state->refresh,
+					var))
 			netsnmp_set_request_error(reqinfo, req,
 						  SNMP_NOSUCHINSTANCE);
 	}
 	return SNMP_ERR_NOERROR;
 }
 
-void xensnmp_register_host_scalars(void)
+netsnmp_handler_registration *
+xensnmp_register_host_scalars(const struct xensnmp_state *state)
 {
-	host_reg = netsnmp_create_handler_registration(
+	netsnmp_handler_registration *reg;
+
+	reg = netsnmp_create_handler_registration(
 		"xdmHost", host_handler, host_oid, OID_LENGTH(host_oid),
 		HANDLER_CAN_RONLY);
-	if (!host_reg ||
-	    netsnmp_register_scalar_group(host_reg, XENHOST_XEN_VERSION,
-					  XENHOST_UNAVAILABLE) != MIB_REGISTERED_OK) {
-		snmp_log(LOG_ERR, "xensnmp: cannot register xdmHost\n");
-		host_reg = NULL;
-	}
-}
-
-void xensnmp_unregister_host_scalars(void)
-{
-	if (host_reg)
-		netsnmp_unregister_handler(host_reg);
-	host_reg = NULL;
+	if (!reg)
+		return NULL;
+	/* const for us; net-snmp's myvoid is a plain pointer */
+	reg->handler->myvoid = (void *)(uintptr_t)state;
+	if (netsnmp_register_scalar_group(reg, XENHOST_FIRST, XENHOST_LAST)
+	    != MIB_REGISTERED_OK)
+		return NULL;	/* net-snmp freed reg */
+	return reg;
 }

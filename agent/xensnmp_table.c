@@ -2,9 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xensnmp.h"
 #include "xensnmp_table.h"
-#include "xensnmp_values.h"
 
 /* the name net-snmp's table_container helper gives its handler */
 #define TABLE_CONTAINER_HANDLER "table_container"
@@ -30,26 +28,10 @@ void xensnmp_table_add_row(struct xensnmp_table *t, const struct xen_domain *dom
 	row->item = item;
 }
 
-/* Counts the rows a snapshot will give, so one allocation holds them. */
-static size_t count_rows(const struct xensnmp_table *t,
-			 const struct xen_snapshot *snap)
+void xensnmp_table_clear(struct xensnmp_table *t)
 {
-	size_t i, n = 0;
-
-	for (i = 0; i < snap->n_domains; i++) {
-		const struct xen_domain *dom = snap->domains[i];
-
-		if (t->def->n_index == 1)
-			n++;
-		else
-			n += dom->n_vcpus + dom->n_vifs + dom->n_vbds;
-	}
-	return n;
-}
-
-static void clear_rows(struct xensnmp_table *t)
-{
-	CONTAINER_CLEAR(t->container, NULL, NULL);
+	if (t->container)
+		CONTAINER_CLEAR(t->container, NULL, NULL);
 	free(t->rows);
 	t->rows = NULL;
 	t->n_rows = t->cap_rows = 0;
@@ -57,19 +39,16 @@ static void clear_rows(struct xensnmp_table *t)
 	t->snap = NULL;
 }
 
-static int load_rows(netsnmp_cache *cache, void *magic)
+int xensnmp_table_load(struct xensnmp_table *t, struct xen_snapshot *snap)
 {
-	struct xensnmp_table *t = magic;
-	struct xen_snapshot *snap = xensnmp_current_snapshot();
 	size_t i;
 
-	(void)cache;
 	if (snap == t->snap)
 		return 0;	/* same snapshot: rows are current */
-	clear_rows(t);
+	xensnmp_table_clear(t);
 	if (!snap)
 		return 0;
-	t->cap_rows = count_rows(t, snap);
+	t->cap_rows = t->def->count(snap);
 	t->rows = t->cap_rows ? calloc(t->cap_rows, sizeof(*t->rows)) : NULL;
 	if (t->cap_rows && !t->rows) {
 		t->cap_rows = 0;
@@ -77,15 +56,24 @@ static int load_rows(netsnmp_cache *cache, void *magic)
 	}
 	t->snap = xen_snapshot_ref(snap);
 	t->def->fill(t, snap);
-	for (i = 0; i < t->n_rows; i++)
-		CONTAINER_INSERT(t->container, &t->rows[i]);
+	if (t->container)
+		for (i = 0; i < t->n_rows; i++)
+			CONTAINER_INSERT(t->container, &t->rows[i]);
 	return 0;
+}
+
+static int load_rows(netsnmp_cache *cache, void *magic)
+{
+	struct xensnmp_table *t = magic;
+
+	(void)cache;
+	return xensnmp_table_load(t, t->state->snap);
 }
 
 static void free_rows(netsnmp_cache *cache, void *magic)
 {
 	(void)cache;
-	clear_rows(magic);
+	xensnmp_table_clear(magic);
 }
 
 static int table_handler(netsnmp_mib_handler *handler,
@@ -116,13 +104,15 @@ static int table_handler(netsnmp_mib_handler *handler,
 }
 
 int xensnmp_table_register(struct xensnmp_table *t,
-			   const struct xensnmp_table_def *def)
+			   const struct xensnmp_table_def *def,
+			   const struct xensnmp_state *state)
 {
 	netsnmp_table_registration_info *tinfo;
 	netsnmp_mib_handler *handler;
 
 	memset(t, 0, sizeof(*t));
 	t->def = def;
+	t->state = state;
 	handler = netsnmp_create_handler(def->name, table_handler);
 	if (!handler)
 		return -1;
@@ -175,61 +165,10 @@ void xensnmp_table_unregister(struct xensnmp_table *t)
 		netsnmp_table_registration_info_free(t->tinfo);
 	t->tinfo = NULL;
 	if (t->container) {
-		clear_rows(t);
+		xensnmp_table_clear(t);
 		free(t->container->container_name);
 		t->container->container_name = NULL;
 		CONTAINER_FREE(t->container);
 		t->container = NULL;
 	}
-}
-
-void xensnmp_set_string(netsnmp_variable_list *var, const void *data, size_t len)
-{
-	snmp_set_var_typed_value(var, ASN_OCTET_STR, data, len);
-}
-
-void xensnmp_set_utf8(netsnmp_variable_list *var, const struct xen_bytes *b)
-{
-	char buf[XENSNMP_UTF8_MAX];
-	size_t n = xensnmp_utf8_clean(b->data, b->len, buf, sizeof(buf));
-
-	snmp_set_var_typed_value(var, ASN_OCTET_STR, buf, n);
-}
-
-void xensnmp_set_int(netsnmp_variable_list *var, long v)
-{
-	snmp_set_var_typed_integer(var, ASN_INTEGER, v);
-}
-
-void xensnmp_set_gauge(netsnmp_variable_list *var, uint64_t v)
-{
-	snmp_set_var_typed_integer(var, ASN_GAUGE, xensnmp_clamp32(v));
-}
-
-void xensnmp_set_unsigned(netsnmp_variable_list *var, uint64_t v)
-{
-	snmp_set_var_typed_integer(var, ASN_UNSIGNED, xensnmp_clamp32(v));
-}
-
-void xensnmp_set_counter64(netsnmp_variable_list *var, uint64_t v)
-{
-	struct counter64 c = { .high = v >> 32, .low = v & 0xFFFFFFFFu };
-
-	snmp_set_var_typed_value(var, ASN_COUNTER64, &c, sizeof(c));
-}
-
-void xensnmp_set_sources(netsnmp_variable_list *var, unsigned sources)
-{
-	uint8_t bits[1];
-	size_t n = xensnmp_sources_bits(sources, bits);
-
-	snmp_set_var_typed_value(var, ASN_OCTET_STR, bits, n);
-}
-
-void xensnmp_set_date(netsnmp_variable_list *var, const struct timespec *t)
-{
-	uint8_t buf[11];
-	size_t n = xensnmp_date_and_time(t, buf);
-
-	snmp_set_var_typed_value(var, ASN_OCTET_STR, buf, n);
 }

@@ -3,6 +3,11 @@
  * table_container and cache helpers.  Rows are rebuilt lazily, on the
  * first request after a new snapshot arrived, and point into that
  * snapshot, which the table keeps referenced while it uses it.
+ *
+ * The table reads what it serves from a struct xensnmp_state that its
+ * owner (the module) hands over at registration; net-snmp gives it back
+ * through the handler's myvoid and the cache's magic, so nothing here
+ * calls back into the module.
  */
 #ifndef XENSNMP_TABLE_H
 #define XENSNMP_TABLE_H
@@ -13,7 +18,16 @@
 
 #include <stdbool.h>
 
+#include "core/xen_conn.h"
 #include "core/xen_snapshot.h"
+
+/* What the handlers serve: owned by the module, read during requests
+ * (all in net-snmp's one agent thread). */
+struct xensnmp_state {
+	struct xen_snapshot *snap;	/* current snapshot; NULL before the first */
+	struct xen_conn *conn;		/* for the status scalars; NULL when closed */
+	unsigned refresh;		/* seconds */
+};
 
 struct xensnmp_row {
 	netsnmp_index index;		/* first: the container's key */
@@ -30,6 +44,8 @@ struct xensnmp_table_def {
 	size_t oid_len;
 	unsigned min_column, max_column;
 	unsigned n_index;		/* 1: domain; 2: domain + item */
+	/* the number of rows fill will add for snap */
+	size_t (*count)(const struct xen_snapshot *snap);
 	/* calls xensnmp_table_add_row for every row of the snapshot */
 	void (*fill)(struct xensnmp_table *t, const struct xen_snapshot *snap);
 	/* sets var to the column's value; false when it is not known */
@@ -39,6 +55,7 @@ struct xensnmp_table_def {
 
 struct xensnmp_table {
 	const struct xensnmp_table_def *def;
+	const struct xensnmp_state *state;	/* the owner's; outlives the table */
 	netsnmp_handler_registration *reg;
 	netsnmp_table_registration_info *tinfo;	/* ours: net-snmp does not free it */
 	netsnmp_container *container;
@@ -53,18 +70,14 @@ oid xensnmp_domain_index(const struct xen_domain *dom);
 
 void xensnmp_table_add_row(struct xensnmp_table *t, const struct xen_domain *dom,
 			   const void *item, oid item_index);
+/* Sizes t's rows for snap (def->count) and fills them (def->fill);
+ * 0, or -1 when out of memory (then t has no rows).  For the cache's
+ * load callback and for unit tests. */
+int xensnmp_table_load(struct xensnmp_table *t, struct xen_snapshot *snap);
+void xensnmp_table_clear(struct xensnmp_table *t);
 int xensnmp_table_register(struct xensnmp_table *t,
-			   const struct xensnmp_table_def *def);
+			   const struct xensnmp_table_def *def,
+			   const struct xensnmp_state *state);
 void xensnmp_table_unregister(struct xensnmp_table *t);
-
-/* Helpers for value functions. */
-void xensnmp_set_string(netsnmp_variable_list *var, const void *data, size_t len);
-void xensnmp_set_utf8(netsnmp_variable_list *var, const struct xen_bytes *b);
-void xensnmp_set_int(netsnmp_variable_list *var, long v);
-void xensnmp_set_gauge(netsnmp_variable_list *var, uint64_t v);
-void xensnmp_set_unsigned(netsnmp_variable_list *var, uint64_t v);
-void xensnmp_set_counter64(netsnmp_variable_list *var, uint64_t v);
-void xensnmp_set_sources(netsnmp_variable_list *var, unsigned sources);
-void xensnmp_set_date(netsnmp_variable_list *var, const struct timespec *t);
 
 #endif

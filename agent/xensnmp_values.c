@@ -1,8 +1,11 @@
-/* Snapshot values in XEN-DOMAIN-MIB encodings. */
+/* Snapshot values in XEN-DOMAIN-MIB encodings (see the header). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "xensnmp_oids.h"
 #include "xensnmp_values.h"
+
+#include <net-snmp/agent/net-snmp-agent-includes.h>
 
 static const char replacement[] = "\xEF\xBF\xBD";	/* U+FFFD */
 
@@ -112,6 +115,8 @@ int xensnmp_domain_state(const struct xen_domain *dom)
 		return XENSNMP_STATE_DYING;
 	case XEN_RUN_SHUTOFF:
 		return XENSNMP_STATE_SHUTOFF;
+	case XEN_RUN_SUSPENDED:
+		return XENSNMP_STATE_SUSPENDED;
 	case XEN_RUN_UNKNOWN:
 		break;
 	}
@@ -144,4 +149,93 @@ int xensnmp_shutdown_reason(enum xen_shutdown_code code)
 uint32_t xensnmp_clamp32(uint64_t v)
 {
 	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+uint32_t xensnmp_timestamp(const struct timespec *since,
+			   const struct timespec *now, uint32_t uptime_now)
+{
+	int64_t ago;
+
+	if (since->tv_sec == 0 && since->tv_nsec == 0)
+		return 0;
+	ago = ((int64_t)now->tv_sec - since->tv_sec) * 100 +
+	      ((int64_t)now->tv_nsec - since->tv_nsec) / 10000000;
+	if (ago < 0)
+		ago = 0;
+	return ago >= uptime_now ? 0 : uptime_now - (uint32_t)ago;
+}
+
+void xensnmp_set_string(netsnmp_variable_list *var, const void *data, size_t len)
+{
+	snmp_set_var_typed_value(var, ASN_OCTET_STR, data, len);
+}
+
+void xensnmp_set_text(netsnmp_variable_list *var, const char *data, size_t len,
+		      size_t max)
+{
+	char buf[XENSNMP_LONG_UTF8_MAX];
+	size_t n = xensnmp_utf8_clean(data, len, buf,
+				      max < sizeof(buf) ? max : sizeof(buf));
+
+	snmp_set_var_typed_value(var, ASN_OCTET_STR, buf, n);
+}
+
+void xensnmp_set_utf8(netsnmp_variable_list *var, const struct xen_bytes *b)
+{
+	xensnmp_set_text(var, b->data, b->len, XENSNMP_UTF8_MAX);
+}
+
+void xensnmp_set_long_utf8(netsnmp_variable_list *var, const struct xen_bytes *b)
+{
+	xensnmp_set_text(var, b->data, b->len, XENSNMP_LONG_UTF8_MAX);
+}
+
+void xensnmp_set_int(netsnmp_variable_list *var, long v)
+{
+	snmp_set_var_typed_integer(var, ASN_INTEGER, v);
+}
+
+void xensnmp_set_gauge(netsnmp_variable_list *var, uint64_t v)
+{
+	snmp_set_var_typed_integer(var, ASN_GAUGE, xensnmp_clamp32(v));
+}
+
+void xensnmp_set_unsigned(netsnmp_variable_list *var, uint64_t v)
+{
+	snmp_set_var_typed_integer(var, ASN_UNSIGNED, xensnmp_clamp32(v));
+}
+
+void xensnmp_set_counter64(netsnmp_variable_list *var, uint64_t v)
+{
+	struct counter64 c = { .high = v >> 32, .low = v & 0xFFFFFFFFu };
+
+	snmp_set_var_typed_value(var, ASN_COUNTER64, &c, sizeof(c));
+}
+
+void xensnmp_set_sources(netsnmp_variable_list *var, unsigned sources)
+{
+	uint8_t bits[1];
+	size_t n = xensnmp_sources_bits(sources, bits);
+
+	snmp_set_var_typed_value(var, ASN_OCTET_STR, bits, n);
+}
+
+void xensnmp_set_date(netsnmp_variable_list *var, const struct timespec *t)
+{
+	uint8_t buf[11];
+	size_t n = xensnmp_date_and_time(t, buf);
+
+	snmp_set_var_typed_value(var, ASN_OCTET_STR, buf, n);
+}
+
+void xensnmp_set_timestamp(netsnmp_variable_list *var,
+			   const struct timespec *since)
+{
+	struct timespec now;
+
+	/* net-snmp's sysUpTime runs on the monotonic clock as well */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	snmp_set_var_typed_integer(var, ASN_TIMETICKS,
+				   xensnmp_timestamp(since, &now,
+						     (uint32_t)netsnmp_get_agent_uptime()));
 }

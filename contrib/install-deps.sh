@@ -3,7 +3,7 @@
 set -e
 PKGS="build-essential autoconf automake libtool pkg-config
       libsnmp-dev snmp snmpd libxen-dev xenstore-utils
-      libcurl4-openssl-dev libxml2-dev libcmocka-dev
+      libcurl4-openssl-dev libcmocka-dev
       smitools socat procps"
 missing=""
 for p in $PKGS; do

@@ -223,6 +223,9 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	req1 += total_requests(conn);
 
+	/* conn->current is written only by this thread: no lock to read it */
+	if (merged)
+		xen_snapshot_mark_new(merged, conn->current, &t1);
 	pthread_mutex_lock(&conn->lock);
 	if (merged) {
 		clock_gettime(CLOCK_REALTIME, &merged->taken);

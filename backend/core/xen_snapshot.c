@@ -189,3 +189,107 @@ const struct xen_domain *xen_snapshot_find(const struct xen_snapshot *snap,
 	}
 	return NULL;
 }
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Writes only when the value changes: an object shared with a published
+ * snapshot is then never written while readers may look at it. */
+static void set_since(struct timespec *dst, const struct timespec *value)
+{
+	if (!same_time(dst, value))
+		*dst = *value;
+}
+
+static bool went_back(bool known, uint64_t now, uint64_t before)
+{
+	return known && now < before;
+}
+
+static bool same_domain(const struct xen_domain *d, const struct xen_domain *p)
+{
+	if ((d->known & p->known & XEN_DOM_HAVE_UUID) &&
+	    memcmp(d->uuid, p->uuid, sizeof(d->uuid)) != 0)
+		return false;
+	if ((d->known & p->known & XEN_DOM_HAVE_START_TIME) &&
+	    !same_time(&d->start_time, &p->start_time))
+		return false;
+	return !went_back(d->known & p->known & XEN_DOM_HAVE_CPU_TIME,
+			  d->cpu_time_ns, p->cpu_time_ns);
+}
+
+static bool same_vif(const struct xen_vif *v, const struct xen_vif *p)
+{
+	unsigned both = v->known & p->known;
+
+	return !went_back(both & XEN_DEV_HAVE_RX, v->rx_bytes, p->rx_bytes) &&
+	       !went_back(both & XEN_DEV_HAVE_RX, v->rx_packets, p->rx_packets) &&
+	       !went_back(both & XEN_DEV_HAVE_TX, v->tx_bytes, p->tx_bytes) &&
+	       !went_back(both & XEN_DEV_HAVE_TX, v->tx_packets, p->tx_packets);
+}
+
+static bool same_vbd(const struct xen_vbd *v, const struct xen_vbd *p)
+{
+	unsigned both = v->known & p->known;
+
+	return !went_back(both & XEN_DEV_HAVE_IO, v->rd_reqs, p->rd_reqs) &&
+	       !went_back(both & XEN_DEV_HAVE_IO, v->wr_reqs, p->wr_reqs) &&
+	       !went_back(both & XEN_DEV_HAVE_IO, v->rd_bytes, p->rd_bytes) &&
+	       !went_back(both & XEN_DEV_HAVE_IO, v->wr_bytes, p->wr_bytes);
+}
+
+static const struct xen_vif *find_vif(const struct xen_domain *d, unsigned devid)
+{
+	size_t i;
+
+	for (i = 0; d && i < d->n_vifs; i++)
+		if (d->vifs[i].devid == devid)
+			return &d->vifs[i];
+	return NULL;
+}
+
+static const struct xen_vbd *find_vbd(const struct xen_domain *d, unsigned devid)
+{
+	size_t i;
+
+	for (i = 0; d && i < d->n_vbds; i++)
+		if (d->vbds[i].devid == devid)
+			return &d->vbds[i];
+	return NULL;
+}
+
+void xen_snapshot_mark_new(struct xen_snapshot *snap,
+			   const struct xen_snapshot *prev,
+			   const struct timespec *now)
+{
+	size_t i, j;
+
+	if (!prev)
+		return;
+	for (i = 0; i < snap->n_domains; i++) {
+		struct xen_domain *d = snap->domains[i];
+		const struct xen_domain *p = xen_snapshot_find(prev, d->domid);
+
+		if (p == d)
+			continue;	/* the same object: nothing changed */
+		if (p && !same_domain(d, p))
+			p = NULL;
+		set_since(&d->counters_since, p ? &p->counters_since : now);
+		for (j = 0; j < d->n_vifs; j++) {
+			const struct xen_vif *pv = find_vif(p, d->vifs[j].devid);
+
+			set_since(&d->vifs[j].counters_since,
+				  pv && same_vif(&d->vifs[j], pv)
+				  ? &pv->counters_since : now);
+		}
+		for (j = 0; j < d->n_vbds; j++) {
+			const struct xen_vbd *pv = find_vbd(p, d->vbds[j].devid);
+
+			set_since(&d->vbds[j].counters_since,
+				  pv && same_vbd(&d->vbds[j], pv)
+				  ? &pv->counters_since : now);
+		}
+	}
+}

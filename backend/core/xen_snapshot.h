@@ -32,6 +32,7 @@ enum xen_run_state {
 	XEN_RUN_CRASHED,
 	XEN_RUN_DYING,
 	XEN_RUN_SHUTOFF,	/* defined but not running (xend managed) */
+	XEN_RUN_SUSPENDED,	/* defined, not running, state saved (xend) */
 };
 
 enum xen_shutdown_code {	/* public/sched.h SHUTDOWN_* + 1, 0 = none */
@@ -85,6 +86,7 @@ struct xen_vif {
 	/* counters from the guest's point of view: rx = into the guest */
 	uint64_t rx_bytes, rx_packets, rx_errors, rx_drops;
 	uint64_t tx_bytes, tx_packets, tx_errors, tx_drops;
+	struct timespec counters_since;	/* see xen_snapshot_mark_new */
 };
 
 struct xen_vbd {
@@ -94,6 +96,7 @@ struct xen_vbd {
 	int backend_domid;
 	int state;
 	uint64_t rd_reqs, wr_reqs, rd_bytes, wr_bytes, oo_reqs;
+	struct timespec counters_since;	/* see xen_snapshot_mark_new */
 };
 
 enum xen_domain_known {
@@ -131,6 +134,7 @@ struct xen_domain {
 	unsigned vcpus_online, vcpus_max;
 	uint64_t cpu_time_ns;
 	struct timespec start_time;	/* wall clock */
+	struct timespec counters_since;	/* see xen_snapshot_mark_new */
 	char *vm_path;		/* xenstore /vm/<uuid> path, internal */
 	size_t n_vcpus, n_vifs, n_vbds;
 	struct xen_vcpu *vcpus;	/* sorted by id */
@@ -176,6 +180,22 @@ struct xen_domain *xen_domain_new(uint32_t domid);
 /* Takes over the caller's reference to dom; keeps domains sorted. */
 int xen_snapshot_add_domain(struct xen_snapshot *snap, struct xen_domain *dom);
 void xen_snapshot_sort(struct xen_snapshot *snap);
+
+/*
+ * Marks the domains and devices of snap that are new instances compared
+ * with prev, the snapshot published before it: their counters_since
+ * becomes now (CLOCK_MONOTONIC); the others keep prev's.  A domain is new
+ * when prev has no domain with its domid, or one with another UUID or
+ * start time, or when its CPU time went backwards; a device is new when
+ * its domain is, when prev's domain has no device with its devid, or when
+ * a counter went backwards.  With no prev (the first snapshot) nothing is
+ * new: counters_since stays zero, "no discontinuity since the start".
+ * Call before publishing snap; it writes only fields that change, so
+ * objects shared with prev are not written.
+ */
+void xen_snapshot_mark_new(struct xen_snapshot *snap,
+			   const struct xen_snapshot *prev,
+			   const struct timespec *now);
 
 /* Lookup by domid (binary search); NULL when absent. Borrowed pointer. */
 const struct xen_domain *xen_snapshot_find(const struct xen_snapshot *snap,

@@ -144,7 +144,8 @@ static bool power_state(uint64_t status, enum xen_run_state *out)
 	switch (status) {
 	case 1: *out = XEN_RUN_PAUSED; return true;
 	case 2: *out = XEN_RUN_RUNNING; return true;
-	case 3: case 4: *out = XEN_RUN_SHUTDOWN; return true;
+	case 3: *out = XEN_RUN_SUSPENDED; return true;
+	case 4: *out = XEN_RUN_SHUTDOWN; return true;
 	case 5: *out = XEN_RUN_CRASHED; return true;
 	default: return false;
 	}
@@ -270,7 +271,9 @@ static struct xen_domain *read_entry(const struct sxp *e, bool *shutoff)
 		dom->known |= XEN_DOM_HAVE_VCPUS_MAX;
 	}
 	if (*shutoff) {
-		dom->state = XEN_RUN_SHUTOFF;
+		/* Xen-API power state 3: suspended (saved), else halted */
+		dom->state = get_u64(e, "status", &v) && v == 3
+			     ? XEN_RUN_SUSPENDED : XEN_RUN_SHUTOFF;
 		dom->shutdown = XEN_SHUTDOWN_NONE;
 		dom->known |= XEN_DOM_HAVE_STATE | XEN_DOM_HAVE_SHUTDOWN;
 	} else {

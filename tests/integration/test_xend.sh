@@ -28,6 +28,12 @@ check_eq "shut-off row keyed from its UUID" stopped1 "$(get xdmDomainName.$key)"
 check_eq "shut-off row has no domid" -1 "$(get xdmDomainId.$key)"
 check_eq "shut-off state" shutoff "$(get xdmDomainState.$key)"
 check_eq "shut-off sources" 'xend(1)' "$(bits xdmDomainDataSources.$key)"
+# xend's suspended (Xen-API power state 3) is a state of its own
+sim managed 11111111-2222-4333-8444-555555555555 suspended=1 >/dev/null
+suspended() { [ "$(get xdmDomainState.$key)" = suspended ]; }
+wait_for 5 suspended
+check_eq "suspended state from xend" suspended "$(get xdmDomainState.$key)"
+check_match "a suspended domain has no uptime" 'No Such Instance' "$(get xdmDomainUptime.$key)"
 stop_agent
 
 # --- xend over TCP with xenstore: one row per domain, and they agree ---

@@ -414,6 +414,8 @@ static int cmd_managed(struct sim_model *m, int argc, char **argv, char *err, si
 			tmp.mem_max_kib = n;
 		else if (strcmp(key, "vcpus") == 0 && n <= 4096)
 			tmp.vcpus = (unsigned)n;
+		else if (strcmp(key, "suspended") == 0 && n <= 1)
+			tmp.suspended = n == 1;
 		else
 			return fail(err, errlen, "bad managed setting '%s'", argv[a]);
 	}

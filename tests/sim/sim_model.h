@@ -6,6 +6,7 @@
 #ifndef SIM_MODEL_H
 #define SIM_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@ struct sim_managed {
 	char uuid[40], name[64];
 	uint64_t mem_kib, mem_max_kib;
 	unsigned vcpus;
+	bool suspended;		/* saved (xm suspend): Xen-API status 3 */
 };
 
 struct sim_model {

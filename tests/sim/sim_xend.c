@@ -231,7 +231,8 @@ static void render_managed(const struct sim_managed *d, struct buf *b)
 		   (unsigned long long)(d->mem_max_kib >> 10));
 	put_kv(b, "name", d->name, strlen(d->name));
 	buf_printf(b, " (on_poweroff destroy) (on_reboot restart) (on_crash restart)"
-		   " (image (linux (kernel '') (args ''))) (status 0))\n");
+		   " (image (linux (kernel '') (args ''))) (status %d))\n",
+		   d->suspended ? 3 : 0);
 }
 
 static void render_node(struct sim_xend *x, struct buf *b)

@@ -156,6 +156,48 @@ static void test_merge_nothing(void **state)
 	xen_snapshot_unref(m);
 }
 
+/* A domain or device re-created between snapshots gets a new
+ * counters_since; one that lives on keeps it. */
+static void test_mark_new_instances(void **state)
+{
+	struct xen_snapshot *prev = xen_snapshot_new(), *next = xen_snapshot_new();
+	struct xen_domain *a = xen_domain_new(1), *b = xen_domain_new(1);
+	struct xen_domain *c = xen_domain_new(2), *d = xen_domain_new(2);
+	struct timespec t0 = { 10, 0 }, t1 = { 20, 0 };
+
+	(void)state;
+	/* domain 1 lives on; its VIF 0 lives on, VIF 1's counters went back */
+	a->known = b->known = XEN_DOM_HAVE_START_TIME;
+	a->start_time.tv_sec = b->start_time.tv_sec = 1000;
+	a->counters_since = t0;
+	a->n_vifs = b->n_vifs = 2;
+	a->vifs = calloc(2, sizeof(*a->vifs));
+	b->vifs = calloc(2, sizeof(*b->vifs));
+	a->vifs[1].devid = b->vifs[1].devid = 1;
+	a->vifs[0].known = a->vifs[1].known = XEN_DEV_HAVE_RX;
+	b->vifs[0].known = b->vifs[1].known = XEN_DEV_HAVE_RX;
+	a->vifs[0].rx_bytes = 5, b->vifs[0].rx_bytes = 7;
+	a->vifs[1].rx_bytes = 500, b->vifs[1].rx_bytes = 3;
+	a->vifs[0].counters_since = a->vifs[1].counters_since = t0;
+	/* domain 2 is re-created: another start time */
+	c->known = d->known = XEN_DOM_HAVE_START_TIME;
+	c->start_time.tv_sec = 1000, d->start_time.tv_sec = 2000;
+	xen_snapshot_add_domain(prev, a);
+	xen_snapshot_add_domain(prev, c);
+	xen_snapshot_add_domain(next, b);
+	xen_snapshot_add_domain(next, d);
+
+	xen_snapshot_mark_new(next, NULL, &t1);	/* first snapshot: nothing new */
+	assert_int_equal(b->counters_since.tv_sec, 0);
+	xen_snapshot_mark_new(next, prev, &t1);
+	assert_int_equal(b->counters_since.tv_sec, 10);
+	assert_int_equal(b->vifs[0].counters_since.tv_sec, 10);
+	assert_int_equal(b->vifs[1].counters_since.tv_sec, 20);
+	assert_int_equal(d->counters_since.tv_sec, 20);
+	xen_snapshot_unref(prev);
+	xen_snapshot_unref(next);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_dirty_set),
 		cmocka_unit_test(test_merge_priority_and_sources),
 		cmocka_unit_test(test_merge_nothing),
+		cmocka_unit_test(test_mark_new_instances),
 	};
 
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);

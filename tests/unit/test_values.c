@@ -94,6 +94,8 @@ static void test_state_mapping(void **state)
 	assert_int_equal(xensnmp_domain_state(&dom), XENSNMP_STATE_CRASHED);
 	dom.state = XEN_RUN_SHUTOFF;
 	assert_int_equal(xensnmp_domain_state(&dom), XENSNMP_STATE_SHUTOFF);
+	dom.state = XEN_RUN_SUSPENDED;
+	assert_int_equal(xensnmp_domain_state(&dom), XENSNMP_STATE_SUSPENDED);
 	assert_int_equal(xensnmp_shutdown_reason(XEN_SHUTDOWN_NONE), XENSNMP_SHUTDOWN_NONE);
 	assert_int_equal(xensnmp_shutdown_reason(XEN_SHUTDOWN_CRASH), XENSNMP_SHUTDOWN_CRASH);
 	assert_int_equal(xensnmp_shutdown_reason(XEN_SHUTDOWN_SOFT_RESET),
