@@ -235,7 +235,7 @@ void deinit_xensnmp(void)
 	mod.notify_fd = -1;
 	if (mod.conn) {
 		xen_conn_process(mod.conn, log_sink, NULL);
-		xen_conn_close(mod.conn);
+		xen_conn_close(mod.conn, log_sink, NULL);
 	}
 	mod.conn = NULL;
 	xen_snapshot_unref(mod.snap);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_log.h"
 
 /* A bound so a flapping source cannot eat memory between two drains. */
@@ -42,7 +43,7 @@ void xen_log(struct xen_log_queue *q, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !(l = malloc(sizeof(*l) + (size_t)n + 1)))
+	if (n < 0 || !(l = xen_alloc(sizeof(*l) + (size_t)n + 1)))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(l->text, (size_t)n + 1, fmt, ap);
