@@ -45,7 +45,8 @@ struct driver_slot {
 };
 
 struct xen_conn {
-	struct xen_conn_config cfg;	/* immutable after open */
+	struct xen_conn_config cfg;	/* immutable after open, but
+					 * stale_after_seconds: lock */
 	bool read_write;		/* immutable after open */
 	struct xen_log_queue log;	/* any thread; has its own lock */
 	struct driver_slot slots[N_DRIVERS];	/* see driver_slot */
@@ -603,5 +604,12 @@ void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
 	    elapsed(&conn->last_success_mono, &now) >
 		    conn->cfg.stale_after_seconds)
 		st->stale = true;
+	pthread_mutex_unlock(&conn->lock);
+}
+
+void xen_conn_set_stale_after(struct xen_conn *conn, unsigned seconds)
+{
+	pthread_mutex_lock(&conn->lock);
+	conn->cfg.stale_after_seconds = seconds;
 	pthread_mutex_unlock(&conn->lock);
 }

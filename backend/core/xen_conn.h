@@ -77,6 +77,9 @@ void xen_conn_request_refresh(struct xen_conn *conn, bool full);
  * timeout_ms passes; for tools and tests, never for the agent. */
 bool xen_conn_wait(struct xen_conn *conn, uint64_t generation, int timeout_ms);
 
+/* Changes the configured staleness limit (a reload's new interval). */
+void xen_conn_set_stale_after(struct xen_conn *conn, unsigned seconds);
+
 void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st);
 
 #endif
