@@ -14,6 +14,7 @@
 
 #include <xenctrl.h>
 
+#include "parse/xen_parse.h"
 #include "core/xen_alloc.h"
 #include "core/xen_driver.h"
 
@@ -213,8 +214,11 @@ static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct x
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			struct xen_domain *dom = domain_from_info(d, &d->info[i]);
+			struct xen_domain *dom;
 
+			if (d->info[i].domain >= XEN_DOMID_FIRST_RESERVED)
+				continue;	/* names no domain */
+			dom = domain_from_info(d, &d->info[i]);
 			if (!dom || xen_snapshot_add_domain(out, dom) < 0) {
 				xen_domain_unref(dom);
 				snprintf(why, why_len, "out of memory");
