@@ -8,6 +8,9 @@
 #include <net-snmp/net-snmp-includes.h>
 #include <net-snmp/agent/net-snmp-agent-includes.h>
 
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xensnmp.h"
@@ -99,10 +102,16 @@ static void parse_mode_token(const char *token, char *line)
 
 static void parse_refresh_token(const char *token, char *line)
 {
-	int seconds = atoi(line);
+	char *end;
+	long seconds;
 
-	if (seconds < 1 || seconds > 3600)
-		config_perror("refresh interval must be 1 to 3600 seconds");
+	errno = 0;
+	seconds = strtol(line, &end, 10);
+	while (end != line && isspace((unsigned char)*end))
+		end++;
+	if (errno || end == line || *end || seconds < 1 || seconds > 3600)
+		config_perror("xensnmpRefresh takes a whole number of seconds, 1 to 3600; "
+			      "keeping the previous interval");
 	else if (!mod.refresh_fixed)
 		mod.state.refresh = (unsigned)seconds;
 	(void)token;
@@ -131,12 +140,31 @@ static void start_timer(void)
 	mod.alarm = snmp_alarm_register(mod.state.refresh, SA_REPEAT, on_timer, NULL);
 }
 
-/* Config is read: open the backend once, (re)arm the timer each time. */
+/* Before each reading (start and SIGHUP): what the files do not say
+ * falls back to the default, so removing a line takes effect too. */
+static int before_config(int major, int minor, void *server, void *client)
+{
+	(void)major;
+	(void)minor;
+	(void)server;
+	(void)client;
+	if (!mod.refresh_fixed)
+		mod.state.refresh = XENSNMP_DEFAULT_REFRESH;
+	return SNMP_ERR_NOERROR;
+}
+
+static unsigned stale_limit(void)
+{
+	return 3 * mod.state.refresh + 2;
+}
+
+/* Config is read: open the backend once, (re)arm the timer and the
+ * staleness limit each time, so a reload's xensnmpRefresh takes effect. */
 static int after_config(int major, int minor, void *server, void *client)
 {
 	struct xen_conn_config cfg = {
 		.mode = mod.mode,
-		.stale_after_seconds = 3 * mod.state.refresh + 2,
+		.stale_after_seconds = stale_limit(),
 		.xend_url = or_null(mod.xend_url),
 		.proc_root = or_null(mod.proc_root),
 		.sys_root = or_null(mod.sys_root),
@@ -154,6 +182,8 @@ static int after_config(int major, int minor, void *server, void *client)
 		}
 		mod.notify_fd = xen_conn_notify_fd(mod.state.conn);
 		register_readfd(mod.notify_fd, on_notify, NULL);
+	} else {
+		xen_conn_set_stale_after(mod.state.conn, stale_limit());
 	}
 	start_timer();
 	return SNMP_ERR_NOERROR;
@@ -171,6 +201,9 @@ void init_xensnmp(void)
 				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
 	register_app_config_handler("xensnmpProcRoot", parse_path_token, NULL, "directory");
 	register_app_config_handler("xensnmpSysRoot", parse_path_token, NULL, "directory");
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY,
+			       SNMP_CALLBACK_PRE_READ_CONFIG, before_config,
+			       NULL);
 	snmp_register_callback(SNMP_CALLBACK_LIBRARY,
 			       SNMP_CALLBACK_POST_READ_CONFIG, after_config,
 			       NULL);
@@ -190,6 +223,9 @@ void deinit_xensnmp(void)
 {
 	size_t i;
 
+	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY,
+				 SNMP_CALLBACK_PRE_READ_CONFIG, before_config,
+				 NULL, 1);
 	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY,
 				 SNMP_CALLBACK_POST_READ_CONFIG, after_config,
 				 NULL, 1);
@@ -214,7 +250,7 @@ void deinit_xensnmp(void)
 	mod.notify_fd = -1;
 	if (mod.state.conn) {
 		xen_conn_process(mod.state.conn, log_sink, NULL);
-		xen_conn_close(mod.state.conn);
+		xen_conn_close(mod.state.conn, log_sink, NULL);
 	}
 	mod.state.conn = NULL;
 	xen_snapshot_unref(mod.state.snap);

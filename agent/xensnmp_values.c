@@ -66,7 +66,13 @@ size_t xensnmp_date_and_time(const struct timespec *t, uint8_t out[11])
 	struct tm tm;
 	time_t secs = t->tv_sec;
 
-	gmtime_r(&secs, &tm);
+	/* a time gmtime_r cannot convert, or a year DateAndTime cannot hold,
+	 * is the conventional unknown date: eight zero octets */
+	if (!gmtime_r(&secs, &tm) || tm.tm_year + 1900 < 0 ||
+	    tm.tm_year + 1900 > 65535) {
+		memset(out, 0, 8);
+		return 8;
+	}
 	out[0] = (uint8_t)((tm.tm_year + 1900) >> 8);
 	out[1] = (uint8_t)((tm.tm_year + 1900) & 0xFF);
 	out[2] = (uint8_t)(tm.tm_mon + 1);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "xensnmp.h"
@@ -21,14 +22,18 @@
 #define AGENTX_PING_SECONDS 5	/* how soon a restarted master is found */
 
 static volatile sig_atomic_t keep_running = 1;
+static volatile sig_atomic_t reload_requested;
 static int stop_pipe[2] = { -1, -1 };
 
+/* SIGTERM/SIGINT stop; SIGHUP re-reads the configuration, as snmpd does. */
 static void on_signal(int sig)
 {
 	int saved = errno;
 
-	(void)sig;
-	keep_running = 0;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		keep_running = 0;
 	/* wakes the select loop at once */
 	if (write(stop_pipe[1], "x", 1) < 0)
 		(void)0;
@@ -65,17 +70,78 @@ static void usage(FILE *out)
 		XENSNMP_DEFAULT_REFRESH);
 }
 
+/*
+ * Written as root into a directory others may share: never through a
+ * symlink or into a file someone else planted.  The old file is removed
+ * and a new one created exclusively, without following links.
+ */
 static int write_pidfile(const char *path)
 {
-	FILE *f = fopen(path, "w");
+	char buf[32];
+	int fd, n;
 
-	if (!f) {
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snmp_log(LOG_ERR, "cannot replace pidfile %s: %s\n", path,
+			 strerror(errno));
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
 		snmp_log(LOG_ERR, "cannot write pidfile %s: %s\n", path,
 			 strerror(errno));
 		return -1;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (n < 0 || write(fd, buf, (size_t)n) != n) {
+		snmp_log(LOG_ERR, "cannot write pidfile %s: %s\n", path,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+/*
+ * As root, net-snmp would read (and write) persistent state and
+ * .conf files in its persistent directory (/var/lib/snmp), which the
+ * unprivileged snmp user owns: a file planted there would change a root
+ * process's configuration.  Unless that directory is root's and writable
+ * by nobody else, persistent loading and saving are turned off
+ * (NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD/SAVE) and the reason logged.
+ */
+static void refuse_unsafe_persistent_dir(void)
+{
+	const char *dir = get_persistent_directory();
+	struct stat st;
+
+	if (geteuid() != 0 || !dir)
+		return;
+	if (stat(dir, &st) == 0 &&
+	    (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+				       NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+		netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID,
+				       NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+		snmp_log(LOG_WARNING,
+			 "%s is not root's alone (owner %ld, mode %04o): running as root, "
+			 "its persistent files are neither read nor written\n",
+			 dir, (long)st.st_uid, (unsigned)(st.st_mode & 07777));
+	}
+}
+
+static int set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -1;
+	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static void reload_config(void)
+{
+	snmp_log(LOG_NOTICE, APP_NAME ": SIGHUP: re-reading the configuration\n");
+	update_config();	/* free_config + read_configs, as snmpd on SIGHUP */
 }
 
 int main(int argc, char **argv)
@@ -182,26 +248,47 @@ int main(int argc, char **argv)
 		snmp_log(LOG_ERR, "pipe: %s\n", strerror(errno));
 		return 1;
 	}
-	fcntl(stop_pipe[0], F_SETFL, O_NONBLOCK);
-	fcntl(stop_pipe[1], F_SETFL, O_NONBLOCK);
+	if (set_nonblocking(stop_pipe[0]) < 0 || set_nonblocking(stop_pipe[1]) < 0) {
+		snmp_log(LOG_ERR, "fcntl: %s\n", strerror(errno));
+		return 1;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0) {
+		snmp_log(LOG_ERR, "sigaction: %s\n", strerror(errno));
+		return 1;
+	}
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) < 0) {
+		snmp_log(LOG_ERR, "sigaction: %s\n", strerror(errno));
+		return 1;
+	}
 
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+	refuse_unsafe_persistent_dir();
+	init_agent(APP_NAME);
+	/*
+	 * After init_agent: the AgentX subagent code sets its 15 s default
+	 * there, which would otherwise override ours.  agentxPingInterval in
+	 * the configuration still wins, being read later.
+	 */
 	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID,
 			   NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
 			   AGENTX_PING_SECONDS);
-	init_agent(APP_NAME);
 	init_xensnmp();
 	init_snmp(APP_NAME);
 	register_readfd(stop_pipe[0], on_stop_pipe, NULL);
 	snmp_log(LOG_NOTICE, APP_NAME " " XENSNMP_VERSION " started\n");
 
-	while (keep_running)
+	while (keep_running) {
 		agent_check_and_process(1);
+		if (reload_requested) {
+			reload_requested = 0;
+			reload_config();
+		}
+	}
 
 	snmp_log(LOG_NOTICE, APP_NAME " stopping\n");
 	unregister_readfd(stop_pipe[0]);

@@ -1,5 +1,6 @@
 /* The connection object and its gathering thread (see xen_conn.h). */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_conn.h"
 #include "core/xen_driver.h"
 #include "core/xen_merge.h"
@@ -25,34 +27,45 @@ static const struct xen_driver_ops *const driver_table[] = {
 };
 #define N_DRIVERS (sizeof(driver_table) / sizeof(driver_table[0]))
 
+/*
+ * Thread rules.  "caller" is the thread that opened the connection (the
+ * SNMP agent's); "gatherer" is the connection's own thread.  A field
+ * marked "gatherer only" is touched by no other thread while the
+ * gatherer runs; xen_conn_open sets it before the gatherer starts and
+ * xen_conn_close reads it only after the join.  "lock" is conn->lock.
+ */
 struct driver_slot {
-	const struct xen_driver_ops *ops;
-	void *priv;			/* NULL while not open */
-	struct xen_snapshot *view;	/* its last good view */
-	char why[256];			/* why it is not open */
-	bool skipped;			/* not tried in this mode */
-	bool unused;			/* not configured: not reported either */
-	bool was_open;			/* for "lost" / "back" log lines */
+	struct xen_driver_ops ops;	/* immutable after open; optional ops filled in */
+	void *priv;			/* gatherer only; NULL while not open */
+	struct xen_snapshot *view;	/* gatherer only; its last good view */
+	char why[256];			/* gatherer only; why it is not open */
+	bool skipped;			/* gatherer only; not tried in this mode */
+	bool unused;			/* gatherer only; not configured, not reported */
+	bool was_open;			/* gatherer only; for "lost" / "back" lines */
 };
 
 struct xen_conn {
-	struct xen_conn_config cfg;
-	bool read_write;
-	struct xen_log_queue log;
-	struct driver_slot slots[N_DRIVERS];
-	pthread_t thread;
-	int wake[2];		/* caller -> thread */
-	int notify[2];		/* thread -> caller */
+	struct xen_conn_config cfg;	/* immutable after open, but
+					 * stale_after_seconds: lock */
+	bool read_write;		/* immutable after open */
+	struct xen_log_queue log;	/* any thread; has its own lock */
+	struct driver_slot slots[N_DRIVERS];	/* see driver_slot */
+	pthread_t thread;		/* caller only */
+	int wake[2];			/* caller writes, gatherer reads; fds immutable */
+	int notify[2];			/* gatherer writes, caller reads; fds immutable */
+	unsigned timer_ticks;		/* gatherer only */
 
-	pthread_mutex_t lock;	/* guards everything below */
-	pthread_cond_t published;
-	bool stop, want_refresh, want_full;
-	struct xen_snapshot *current;
-	uint64_t generation;
-	struct xen_conn_status status;
-	bool refresh_failed;
-	struct timespec last_success_mono;
-	unsigned timer_ticks;
+	pthread_mutex_t lock;
+	pthread_cond_t published;	/* lock; signalled on each publication */
+	bool stop;			/* lock; caller sets, gatherer reads */
+	bool want_refresh, want_full;	/* lock; caller sets, gatherer clears */
+	bool abandoned;			/* lock; caller sets: the gatherer frees conn */
+	bool finished;			/* lock; gatherer sets as it ends */
+	struct xen_snapshot *current;	/* lock; gatherer replaces, caller refs */
+	uint64_t generation;		/* lock; gatherer increments */
+	struct xen_conn_status status;	/* lock; gatherer writes, caller copies */
+	bool refresh_failed;		/* lock */
+	struct timespec last_success_mono;	/* lock */
 };
 
 static double elapsed(const struct timespec *a, const struct timespec *b)
@@ -91,7 +104,7 @@ static void describe_unavailable(struct xen_conn *conn)
 		if (s->priv || s->unused)
 			continue;
 		n = snprintf(p, left, "%s%s: %s", p == conn->status.unavailable
-			     ? "" : "; ", s->ops->name, s->why);
+			     ? "" : "; ", s->ops.name, s->why);
 		if (n < 0 || (size_t)n >= left)
 			break;
 		p += n;
@@ -121,11 +134,11 @@ static bool open_driver(struct xen_conn *conn, struct driver_slot *s)
 
 	if (s->skipped || s->priv)
 		return false;
-	s->priv = s->ops->open(&env, s->why, sizeof(s->why));
+	s->priv = s->ops.open(&env, s->why, sizeof(s->why));
 	if (s->priv) {
 		if (s->was_open)
 			xen_log(&conn->log, XEN_LOG_NOTICE,
-				"%s: connection restored", s->ops->name);
+				"%s: connection restored", s->ops.name);
 		s->was_open = true;
 		s->why[0] = '\0';
 		return true;
@@ -142,11 +155,11 @@ static void open_all(struct xen_conn *conn, bool first)
 		struct driver_slot *s = &conn->slots[i];
 		struct xen_driver_env env = driver_env(conn);
 
-		if (first && s->ops->wanted && !s->ops->wanted(&env)) {
+		if (first && !s->ops.wanted(&env)) {
 			s->skipped = s->unused = true;
 			continue;
 		}
-		if (first && s->ops->needs_privilege &&
+		if (first && s->ops.needs_privilege &&
 		    (!root || !conn->read_write)) {
 			s->skipped = true;
 			snprintf(s->why, sizeof(s->why), "%s",
@@ -156,7 +169,7 @@ static void open_all(struct xen_conn *conn, bool first)
 		open_driver(conn, s);
 		if (first && !s->priv)
 			xen_log(&conn->log, XEN_LOG_WARNING,
-				"%s: unavailable: %s", s->ops->name, s->why);
+				"%s: unavailable: %s", s->ops.name, s->why);
 	}
 }
 
@@ -166,8 +179,8 @@ static void lose_driver(struct xen_conn *conn, struct driver_slot *s,
 	snprintf(s->why, sizeof(s->why), "%s", why);
 	xen_log(&conn->log, XEN_LOG_ERR,
 		"%s: connection lost (%s); serving the last snapshot, marked stale",
-		s->ops->name, why);
-	s->ops->close(s->priv);
+		s->ops.name, why);
+	s->ops.close(s->priv);
 	s->priv = NULL;
 }
 
@@ -177,8 +190,8 @@ static uint64_t total_requests(struct xen_conn *conn)
 	size_t i;
 
 	for (i = 0; i < N_DRIVERS; i++)
-		if (conn->slots[i].priv && conn->slots[i].ops->requests)
-			n += conn->slots[i].ops->requests(conn->slots[i].priv);
+		if (conn->slots[i].priv)
+			n += conn->slots[i].ops.requests(conn->slots[i].priv);
 	return n;
 }
 
@@ -204,10 +217,10 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 		view = xen_snapshot_new();
 		if (!view)
 			continue;
-		if (s->ops->gather(s->priv, s->view, dirty, view, why,
+		if (s->ops.gather(s->priv, s->view, dirty, view, why,
 				   sizeof(why)) < 0) {
 			xen_snapshot_unref(view);
-			req1 += s->ops->requests(s->priv);
+			req1 += s->ops.requests(s->priv);
 			lose_driver(conn, s, why);
 			failed = true;
 			continue;
@@ -215,7 +228,7 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 		xen_snapshot_sort(view);
 		xen_snapshot_unref(s->view);
 		s->view = view;
-		open_mask |= s->ops->source;
+		open_mask |= s->ops.source;
 	}
 	for (i = 0; i < N_DRIVERS; i++)
 		views[i] = conn->slots[i].view;
@@ -255,11 +268,14 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 	poke(conn->notify[1]);
 }
 
+static void conn_free(struct xen_conn *conn);
+
 static void *gather_thread(void *arg)
 {
 	struct xen_conn *conn = arg;
 	struct pollfd fds[1 + N_DRIVERS];
 	struct xen_dirty dirty;
+	bool abandoned;
 	size_t i;
 
 	open_all(conn, true);
@@ -284,8 +300,7 @@ static void *gather_thread(void *arg)
 		fds[0].events = POLLIN;
 		for (i = 0; i < N_DRIVERS; i++) {
 			struct driver_slot *s = &conn->slots[i];
-			int fd = s->priv && s->ops->event_fd
-					 ? s->ops->event_fd(s->priv) : -1;
+			int fd = s->priv ? s->ops.event_fd(s->priv) : -1;
 
 			if (fd < 0)
 				continue;
@@ -314,7 +329,7 @@ static void *gather_thread(void *arg)
 
 			if (!fds[i].revents || !s->priv)
 				continue;
-			if (s->ops->read_events(s->priv, s->view, &dirty) < 0)
+			if (s->ops.read_events(s->priv, s->view, &dirty) < 0)
 				lose_driver(conn, s, "watch connection failed");
 		}
 		if (want) {
@@ -332,9 +347,15 @@ static void *gather_thread(void *arg)
 	}
 	for (i = 0; i < N_DRIVERS; i++) {
 		if (conn->slots[i].priv)
-			conn->slots[i].ops->close(conn->slots[i].priv);
+			conn->slots[i].ops.close(conn->slots[i].priv);
 		conn->slots[i].priv = NULL;
 	}
+	pthread_mutex_lock(&conn->lock);
+	abandoned = conn->abandoned;
+	conn->finished = true;
+	pthread_mutex_unlock(&conn->lock);
+	if (abandoned)
+		conn_free(conn);	/* the closer has gone: nobody else holds it */
 	return NULL;
 }
 
@@ -349,24 +370,91 @@ static int make_pipe(int fds[2])
 	return 0;
 }
 
-struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
+/*
+ * The driver contract (xen_driver.h) is checked here, once: a missing
+ * required operation refuses the table, and a missing optional one is
+ * replaced by its documented default, so no other code tests for NULL.
+ */
+static bool always_wanted(const struct xen_driver_env *env)
 {
-	struct xen_conn *conn = calloc(1, sizeof(*conn));
+	(void)env;
+	return true;
+}
+
+static int no_event_fd(void *priv)
+{
+	(void)priv;
+	return -1;
+}
+
+static int no_events(void *priv, const struct xen_snapshot *view,
+		     struct xen_dirty *dirty)
+{
+	(void)priv;
+	(void)view;
+	(void)dirty;
+	return 0;
+}
+
+static uint64_t no_requests(void *priv)
+{
+	(void)priv;
+	return 0;
+}
+
+int xen_driver_ops_complete(struct xen_driver_ops *out,
+			    const struct xen_driver_ops *in)
+{
+	if (!in->name || !in->source || !in->open || !in->close ||
+	    !in->gather || (in->event_fd && !in->read_events))
+		return -1;
+	*out = *in;
+	if (!out->wanted)
+		out->wanted = always_wanted;
+	if (!out->event_fd) {
+		out->event_fd = no_event_fd;
+		out->read_events = no_events;
+	}
+	if (!out->requests)
+		out->requests = no_requests;
+	return 0;
+}
+
+static void conn_free(struct xen_conn *conn)
+{
 	size_t i;
 
-	if (!conn)
-		return NULL;
+	for (i = 0; i < N_DRIVERS; i++)
+		xen_snapshot_unref(conn->slots[i].view);
+	xen_snapshot_unref(conn->current);
+	close(conn->wake[0]);
+	close(conn->wake[1]);
+	close(conn->notify[0]);
+	close(conn->notify[1]);
+	xen_log_queue_destroy(&conn->log);
+	pthread_cond_destroy(&conn->published);
+	pthread_mutex_destroy(&conn->lock);
+	free(conn);
+}
+
+struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
+{
+	struct xen_conn *conn = xen_calloc(1, sizeof(*conn));
+	size_t i;
+
+	for (i = 0; i < N_DRIVERS; i++)
+		if (xen_driver_ops_complete(&conn->slots[i].ops,
+					    driver_table[i]) < 0) {
+			free(conn);
+			errno = EINVAL;
+			return NULL;
+		}
 	conn->cfg = *cfg;
 	if (!conn->cfg.full_refresh_every)
 		conn->cfg.full_refresh_every = 12;
 	conn->read_write = cfg->mode == XEN_MODE_READ_WRITE ||
 			   (cfg->mode == XEN_MODE_AUTO && geteuid() == 0);
 	conn->status.read_write = conn->read_write;
-	xen_log_queue_init(&conn->log);
-	pthread_mutex_init(&conn->lock, NULL);
-	pthread_cond_init(&conn->published, NULL);
-	for (i = 0; i < N_DRIVERS; i++)
-		conn->slots[i].ops = driver_table[i];
 	if (make_pipe(conn->wake) < 0) {
 		free(conn);
 		return NULL;
@@ -377,13 +465,30 @@ struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
 		free(conn);
 		return NULL;
 	}
+	xen_log_queue_init(&conn->log);
+	pthread_mutex_init(&conn->lock, NULL);
+	pthread_cond_init(&conn->published, NULL);
 	xen_log(&conn->log, XEN_LOG_NOTICE, "xen: opening in %s mode",
 		conn->read_write ? "read-write" : "read-only");
 	if (pthread_create(&conn->thread, NULL, gather_thread, conn) != 0) {
-		xen_conn_close(conn);	/* no thread: close cleans up */
+		conn_free(conn);
 		return NULL;
 	}
 	return conn;
+}
+
+/*
+ * Keeps the code of the object holding this file mapped for good, so a
+ * thread that could not be stopped never runs code that is gone: in the
+ * plugin form snmpd dlcloses the module after deinit.
+ */
+static bool pin_own_code(void)
+{
+	Dl_info info;
+
+	if (!dladdr((void *)pin_own_code, &info) || !info.dli_fname)
+		return false;
+	return dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != NULL;
 }
 
 /* A request to a hung xenstored never returns: wait a bounded time. */
@@ -396,35 +501,45 @@ static int join_bounded(struct xen_conn *conn)
 	return pthread_timedjoin_np(conn->thread, NULL, &deadline) == 0 ? 0 : -1;
 }
 
-void xen_conn_close(struct xen_conn *conn)
+void xen_conn_close(struct xen_conn *conn, xen_log_sink sink, void *opaque)
 {
-	size_t i;
+	bool pinned, finished;
 
 	if (!conn)
 		return;
-	if (conn->thread) {
-		pthread_mutex_lock(&conn->lock);
-		conn->stop = true;
-		pthread_mutex_unlock(&conn->lock);
-		poke(conn->wake[1]);
-		if (join_bounded(conn) < 0) {
-			/* stuck in a request to a hung source: leave it be */
-			xen_log(&conn->log, XEN_LOG_ERR,
-				"xen: gathering thread did not stop; abandoned");
-			return;
-		}
+	pthread_mutex_lock(&conn->lock);
+	conn->stop = true;
+	pthread_mutex_unlock(&conn->lock);
+	poke(conn->wake[1]);
+	if (join_bounded(conn) == 0) {
+		if (sink)
+			xen_log_drain(&conn->log, sink, opaque);
+		conn_free(conn);
+		return;
 	}
-	for (i = 0; i < N_DRIVERS; i++)
-		xen_snapshot_unref(conn->slots[i].view);
-	xen_snapshot_unref(conn->current);
-	close(conn->wake[0]);
-	close(conn->wake[1]);
-	close(conn->notify[0]);
-	close(conn->notify[1]);
-	xen_log_queue_destroy(&conn->log);
-	pthread_cond_destroy(&conn->published);
-	pthread_mutex_destroy(&conn->lock);
-	free(conn);
+	/*
+	 * Stuck in a request to a hung source that cannot be interrupted:
+	 * the thread owns conn from now on and frees it when the request
+	 * returns; its code stays mapped.
+	 */
+	pinned = pin_own_code();
+	if (sink) {
+		xen_log_drain(&conn->log, sink, opaque);
+		sink(XEN_LOG_ERR, pinned
+		     ? "xen: gathering thread did not stop within 3 s; abandoned, its code kept loaded until it ends"
+		     : "xen: gathering thread did not stop within 3 s; abandoned, and its code could not be pinned",
+		     opaque);
+	}
+	pthread_mutex_lock(&conn->lock);
+	finished = conn->finished;	/* it may have ended meanwhile */
+	conn->abandoned = !finished;
+	pthread_mutex_unlock(&conn->lock);
+	if (finished) {
+		pthread_join(conn->thread, NULL);
+		conn_free(conn);
+	} else {
+		pthread_detach(conn->thread);
+	}
 }
 
 int xen_conn_notify_fd(const struct xen_conn *conn)
@@ -492,5 +607,12 @@ void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
 	    elapsed(&conn->last_success_mono, &now) >
 		    conn->cfg.stale_after_seconds)
 		st->stale = true;
+	pthread_mutex_unlock(&conn->lock);
+}
+
+void xen_conn_set_stale_after(struct xen_conn *conn, unsigned seconds)
+{
+	pthread_mutex_lock(&conn->lock);
+	conn->cfg.stale_after_seconds = seconds;
 	pthread_mutex_unlock(&conn->lock);
 }

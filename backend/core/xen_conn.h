@@ -48,9 +48,19 @@ struct xen_conn_status {
 
 struct xen_conn;
 
-/* Starts the gathering thread; never blocks on Xen. NULL on ENOMEM. */
+/* Starts the gathering thread; never blocks on Xen.  NULL if no pipe or
+ * thread can be made, or (EINVAL) a driver breaks the table's contract. */
 struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg);
-void xen_conn_close(struct xen_conn *conn);
+/*
+ * Stops and joins the gathering thread and hands the last log lines to
+ * sink (may be NULL).  A thread stuck for 3 s in a request that cannot be
+ * interrupted (libxenstore's calls to a hung xenstored) is abandoned:
+ * it frees the connection itself when the request returns, the object
+ * holding this code is pinned in memory (RTLD_NODELETE) so an unloaded
+ * plugin's thread never runs unmapped code, and sink gets an error line
+ * saying so.  Returns at most about 3 s after it is called.
+ */
+void xen_conn_close(struct xen_conn *conn, xen_log_sink sink, void *opaque);
 
 /* Readable when a snapshot was published or log lines wait. */
 int xen_conn_notify_fd(const struct xen_conn *conn);
@@ -66,6 +76,9 @@ void xen_conn_request_refresh(struct xen_conn *conn, bool full);
 /* Blocks until a snapshot newer than generation is published or
  * timeout_ms passes; for tools and tests, never for the agent. */
 bool xen_conn_wait(struct xen_conn *conn, uint64_t generation, int timeout_ms);
+
+/* Changes the configured staleness limit (a reload's new interval). */
+void xen_conn_set_stale_after(struct xen_conn *conn, unsigned seconds);
 
 void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st);
 

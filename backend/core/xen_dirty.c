@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_driver.h"
 
 void xen_dirty_init(struct xen_dirty *dirty)
@@ -17,17 +18,8 @@ void xen_dirty_free(struct xen_dirty *dirty)
 
 void xen_dirty_add(struct xen_dirty *dirty, uint32_t domid)
 {
-	if (dirty->n_domids == dirty->cap_domids) {
-		size_t cap = dirty->cap_domids ? 2 * dirty->cap_domids : 16;
-		uint32_t *grown = realloc(dirty->domids, cap * sizeof(*grown));
-
-		if (!grown) {
-			dirty->full = true;	/* cannot track: re-read all */
-			return;
-		}
-		dirty->domids = grown;
-		dirty->cap_domids = cap;
-	}
+	xen_grow(&dirty->domids, &dirty->cap_domids, dirty->n_domids + 1,
+		 sizeof(*dirty->domids));
 	dirty->domids[dirty->n_domids++] = domid;
 }
 

@@ -1,8 +1,24 @@
 /*
- * The driver table, after libvir's design: each way of reaching Xen
- * (xenstore, xend, hypercalls) implements the operations it can, and the
- * connection (xen_conn.c) asks every open driver in priority order and
- * merges what they return field by field.
+ * The driver table, after libvirt's driver-hypervisor.h: each way of
+ * reaching Xen (xenstore, xend, hypercalls, dom0's statistics) fills a
+ * struct xen_driver_ops, and the connection (xen_conn.c) asks every open
+ * driver in priority order and merges what they return field by field.
+ *
+ * The contract, per operation:
+ *   REQUIRED  name, source, open, close, gather
+ *   OPTIONAL  wanted       NULL: always wanted
+ *             event_fd     NULL: the driver has no change notification and
+ *                          is re-read on the refresh timer only
+ *             read_events  required when event_fd is set, else must be NULL
+ *             requests     NULL: counted as 0 requests
+ * A driver sets only what it implements and writes no stubs: the
+ * connection checks the table once, in xen_driver_ops_complete(), and
+ * refuses to open with a table that breaks this contract.
+ *
+ * Threads: every operation is called on the connection's gathering
+ * thread only, never two at once, so a driver needs no locking of its own.
+ * Memory: allocation failure aborts (core/xen_alloc.h), so no operation
+ * reports ENOMEM; a -1 from gather or read_events means the source is lost.
  */
 #ifndef XEN_DRIVER_H
 #define XEN_DRIVER_H
@@ -73,6 +89,15 @@ struct xen_driver_ops {
 	/* Requests sent to the source so far (for statistics). */
 	uint64_t (*requests)(void *priv);
 };
+
+/*
+ * Copies in to out, filling each optional operation left NULL with its
+ * default; -1 if a required one is missing.  The connection calls this
+ * once per driver when it opens, and calls every operation without a
+ * NULL check afterwards.
+ */
+int xen_driver_ops_complete(struct xen_driver_ops *out,
+			    const struct xen_driver_ops *in);
 
 extern const struct xen_driver_ops xen_hypervisor_driver;
 extern const struct xen_driver_ops xen_xend_driver;

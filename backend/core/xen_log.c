@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_log.h"
 
 /* A bound so a flapping source cannot eat memory between two drains. */
@@ -33,6 +34,20 @@ void xen_log_queue_destroy(struct xen_log_queue *q)
 	pthread_mutex_destroy(&q->lock);
 }
 
+/*
+ * Values from Xen (a xend version string, a domain name) end up in log
+ * lines: a newline or escape in one must not forge a line or drive a
+ * terminal, so every control character becomes '?'.
+ */
+static void sanitize(char *text)
+{
+	unsigned char *p;
+
+	for (p = (unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 void xen_log(struct xen_log_queue *q, int level, const char *fmt, ...)
 {
 	struct xen_log_line *l;
@@ -42,11 +57,16 @@ void xen_log(struct xen_log_queue *q, int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !(l = malloc(sizeof(*l) + (size_t)n + 1)))
+	if (n < 0 || !(l = xen_alloc(sizeof(*l) + (size_t)n + 1)))
 		return;
 	va_start(ap, fmt);
-	vsnprintf(l->text, (size_t)n + 1, fmt, ap);
+	if (vsnprintf(l->text, (size_t)n + 1, fmt, ap) != n) {
+		va_end(ap);
+		free(l);
+		return;
+	}
 	va_end(ap);
+	sanitize(l->text);
 	l->level = level;
 	l->next = NULL;
 

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_merge.h"
 
 static void take_bytes(struct xen_bytes *dst, const struct xen_bytes *src)
@@ -83,7 +84,7 @@ static void merge_vbd(struct xen_vbd *dst, const struct xen_vbd *src)
 		type *out;                                                   \
 		if (!src->count)                                             \
 			return;                                              \
-		out = calloc(dst->count + src->count, sizeof(*out));         \
+		out = xen_calloc(dst->count + src->count, sizeof(*out));         \
 		if (!out)                                                    \
 			return;                                              \
 		while (i < dst->count || j < src->count) {                   \
@@ -119,7 +120,7 @@ static void merge_domain(struct xen_domain *dst, const struct xen_domain *src,
 	take_bytes(&dst->name, &src->name);
 	take_bytes(&dst->os_type, &src->os_type);
 	if (!dst->vm_path && src->vm_path)
-		dst->vm_path = strdup(src->vm_path);
+		dst->vm_path = xen_strdup(src->vm_path);
 	if (!(dst->known & XEN_DOM_HAVE_UUID) &&
 	    (src->known & XEN_DOM_HAVE_UUID)) {
 		memcpy(dst->uuid, src->uuid, sizeof(dst->uuid));
@@ -174,7 +175,7 @@ struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
 
 	if (!out)
 		return NULL;
-	pos = calloc(n_views ? n_views : 1, sizeof(*pos));
+	pos = xen_calloc(n_views ? n_views : 1, sizeof(*pos));
 	if (!pos) {
 		xen_snapshot_unref(out);
 		return NULL;

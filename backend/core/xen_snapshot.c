@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_snapshot.h"
 
 static int ref_get(int *refcnt)
@@ -16,7 +17,7 @@ static int ref_put(int *refcnt)
 
 int xen_bytes_set(struct xen_bytes *b, const void *data, size_t len)
 {
-	char *copy = malloc(len + 1);
+	char *copy = xen_alloc(len + 1);
 
 	if (!copy)
 		return -1;
@@ -42,7 +43,7 @@ bool xen_bytes_known(const struct xen_bytes *b)
 
 struct xen_domain *xen_domain_new(uint32_t domid)
 {
-	struct xen_domain *dom = calloc(1, sizeof(*dom));
+	struct xen_domain *dom = xen_calloc(1, sizeof(*dom));
 
 	if (!dom)
 		return NULL;
@@ -96,7 +97,7 @@ void xen_domain_unref(struct xen_domain *dom)
 
 struct xen_snapshot *xen_snapshot_new(void)
 {
-	struct xen_snapshot *snap = calloc(1, sizeof(*snap));
+	struct xen_snapshot *snap = xen_calloc(1, sizeof(*snap));
 
 	if (snap)
 		snap->refcnt = 1;
@@ -126,16 +127,8 @@ void xen_snapshot_unref(struct xen_snapshot *snap)
 
 int xen_snapshot_add_domain(struct xen_snapshot *snap, struct xen_domain *dom)
 {
-	if (snap->n_domains == snap->cap_domains) {
-		size_t cap = snap->cap_domains ? 2 * snap->cap_domains : 16;
-		struct xen_domain **grown;
-
-		grown = realloc(snap->domains, cap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		snap->domains = grown;
-		snap->cap_domains = cap;
-	}
+	xen_grow(&snap->domains, &snap->cap_domains, snap->n_domains + 1,
+		 sizeof(*snap->domains));
 	snap->domains[snap->n_domains++] = dom;
 	return 0;
 }

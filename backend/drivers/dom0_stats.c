@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_driver.h"
 #include "parse/xen_parse.h"
 
@@ -37,15 +38,7 @@ struct stat_list {
 
 static struct dev_stat *stat_add(struct stat_list *l)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct dev_stat *grown = realloc(l->items, cap * sizeof(*grown));
-
-		if (!grown)
-			return NULL;
-		l->items = grown;
-		l->cap = cap;
-	}
+	xen_grow(&l->items, &l->cap, l->n + 1, sizeof(*l->items));
 	memset(&l->items[l->n], 0, sizeof(l->items[0]));
 	return &l->items[l->n++];
 }
@@ -215,8 +208,8 @@ static int stats_gather(void *priv, const struct xen_snapshot *prev, const struc
 			l.items[j].is_vif ? nvif++ : nvbd++;
 		if (dom) {
 			dom->sources = XEN_SRC_DOM0_STATS;
-			dom->vifs = nvif ? calloc(nvif, sizeof(*dom->vifs)) : NULL;
-			dom->vbds = nvbd ? calloc(nvbd, sizeof(*dom->vbds)) : NULL;
+			dom->vifs = nvif ? xen_calloc(nvif, sizeof(*dom->vifs)) : NULL;
+			dom->vbds = nvbd ? xen_calloc(nvbd, sizeof(*dom->vbds)) : NULL;
 			for (; i < j; i++) {
 				if (l.items[i].is_vif && dom->vifs)
 					dom->vifs[dom->n_vifs++] = l.items[i].vif;
@@ -251,7 +244,7 @@ static bool can_open(const char *root, const char *rel, char *why, size_t why_le
 
 static void *stats_open(const struct xen_driver_env *env, char *why, size_t why_len)
 {
-	struct stats_drv *d = calloc(1, sizeof(*d));
+	struct stats_drv *d = xen_calloc(1, sizeof(*d));
 
 	if (!d) {
 		snprintf(why, why_len, "out of memory");
@@ -273,18 +266,6 @@ static void stats_close(void *priv)
 	free(priv);
 }
 
-static int stats_event_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
-static int stats_read_events(void *priv, const struct xen_snapshot *view, struct xen_dirty *dirty)
-{
-	(void)priv; (void)view; (void)dirty;
-	return 0;
-}
-
 static uint64_t stats_requests(void *priv)
 {
 	return ((struct stats_drv *)priv)->requests;
@@ -296,8 +277,6 @@ const struct xen_driver_ops xen_dom0_stats_driver = {
 	.needs_privilege = false,
 	.open = stats_open,
 	.close = stats_close,
-	.event_fd = stats_event_fd,
-	.read_events = stats_read_events,
 	.gather = stats_gather,
 	.requests = stats_requests,
 };

@@ -14,6 +14,8 @@
 
 #include <xenctrl.h>
 
+#include "parse/xen_parse.h"
+#include "core/xen_alloc.h"
 #include "core/xen_driver.h"
 
 #define GETINFO_CHUNK 1024
@@ -40,9 +42,9 @@ static void quiet_destroy(struct xentoollog_logger *logger)
 
 static void *hv_open(const struct xen_driver_env *env, char *why, size_t why_len)
 {
-	struct hv_drv *d = calloc(1, sizeof(*d));
+	struct hv_drv *d = xen_calloc(1, sizeof(*d));
 
-	if (!d || !(d->info = calloc(GETINFO_CHUNK, sizeof(*d->info)))) {
+	if (!d || !(d->info = xen_calloc(GETINFO_CHUNK, sizeof(*d->info)))) {
 		free(d);
 		snprintf(why, why_len, "out of memory");
 		return NULL;
@@ -70,18 +72,6 @@ static void hv_close(void *priv)
 	xc_interface_close(d->xch);
 	free(d->info);
 	free(d);
-}
-
-static int hv_event_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
-static int hv_read_events(void *priv, const struct xen_snapshot *view, struct xen_dirty *dirty)
-{
-	(void)priv; (void)view; (void)dirty;
-	return 0;
 }
 
 static uint64_t hv_requests(void *priv)
@@ -125,7 +115,7 @@ static void fill_vcpus(struct hv_drv *d, struct xen_domain *dom, unsigned max_vc
 
 	if (max_vcpu_id == XEN_INVALID_MAX_VCPU_ID || n > 4096)
 		return;
-	dom->vcpus = calloc(n, sizeof(*dom->vcpus));
+	dom->vcpus = xen_calloc(n, sizeof(*dom->vcpus));
 	if (!dom->vcpus)
 		return;
 	for (i = 0; i < n; i++) {
@@ -224,8 +214,11 @@ static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct x
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			struct xen_domain *dom = domain_from_info(d, &d->info[i]);
+			struct xen_domain *dom;
 
+			if (d->info[i].domain >= XEN_DOMID_FIRST_RESERVED)
+				continue;	/* names no domain */
+			dom = domain_from_info(d, &d->info[i]);
 			if (!dom || xen_snapshot_add_domain(out, dom) < 0) {
 				xen_domain_unref(dom);
 				snprintf(why, why_len, "out of memory");
@@ -246,8 +239,6 @@ const struct xen_driver_ops xen_hypervisor_driver = {
 	.needs_privilege = true,
 	.open = hv_open,
 	.close = hv_close,
-	.event_fd = hv_event_fd,
-	.read_events = hv_read_events,
 	.gather = hv_gather,
 	.requests = hv_requests,
 };

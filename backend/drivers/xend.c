@@ -15,6 +15,7 @@
 
 #include <curl/curl.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_driver.h"
 #include "parse/xend_sxp.h"
 
@@ -55,18 +56,7 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *arg)
 		d->too_big = true;
 		return 0;	/* aborts the transfer */
 	}
-	if (d->len + n + 1 > d->cap) {
-		size_t cap = d->cap ? d->cap : 16384;
-		char *grown;
-
-		while (cap < d->len + n + 1)
-			cap *= 2;
-		grown = realloc(d->body, cap);
-		if (!grown)
-			return 0;
-		d->body = grown;
-		d->cap = cap;
-	}
+	xen_grow(&d->body, &d->cap, d->len + n + 1, 1);
 	memcpy(d->body + d->len, data, n);
 	d->len += n;
 	d->body[d->len] = '\0';
@@ -163,15 +153,15 @@ static int parse_url(struct xend_drv *d, const char *url)
 	size_t len;
 
 	if (strncmp(url, "unix:", 5) == 0 && url[5] == '/') {
-		d->socket_path = strdup(url + 5);
-		d->base = strdup("http://localhost");
+		d->socket_path = xen_strdup(url + 5);
+		d->base = xen_strdup("http://localhost");
 		return d->socket_path && d->base ? 0 : -1;
 	}
 	if (strncmp(url, "http://", 7) == 0 && url[7] && url[7] != '/') {
 		len = strlen(url);
 		while (len > 7 && url[len - 1] == '/')
 			len--;
-		d->base = strndup(url, len);
+		d->base = xen_strndup(url, len);
 		return d->base ? 0 : -1;
 	}
 	return -1;
@@ -222,8 +212,8 @@ static void *xend_open(const struct xen_driver_env *env, char *why,
 			 curl_easy_strerror(curl_init_rc));
 		return NULL;
 	}
-	d = calloc(1, sizeof(*d));
-	if (!d || !(d->url = strdup(url))) {
+	d = xen_calloc(1, sizeof(*d));
+	if (!d || !(d->url = xen_strdup(url))) {
 		free(d);
 		snprintf(why, why_len, "out of memory");
 		return NULL;
@@ -320,21 +310,6 @@ static int xend_gather(void *priv, const struct xen_snapshot *prev,
 	return 0;
 }
 
-static int xend_event_fd(void *priv)
-{
-	(void)priv;
-	return -1;
-}
-
-static int xend_read_events(void *priv, const struct xen_snapshot *view,
-			    struct xen_dirty *dirty)
-{
-	(void)priv;
-	(void)view;
-	(void)dirty;
-	return 0;
-}
-
 static uint64_t xend_requests(void *priv)
 {
 	return ((struct xend_drv *)priv)->requests;
@@ -356,8 +331,6 @@ const struct xen_driver_ops xen_xend_driver = {
 	.wanted = xend_wanted,
 	.open = xend_open,
 	.close = xend_close,
-	.event_fd = xend_event_fd,
-	.read_events = xend_read_events,
 	.gather = xend_gather,
 	.requests = xend_requests,
 };

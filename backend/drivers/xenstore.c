@@ -20,6 +20,7 @@
 #include <xenstore.h>
 #include <xenstore_lib.h>
 
+#include "core/xen_alloc.h"
 #include "core/xen_driver.h"
 #include "parse/xen_parse.h"
 
@@ -133,7 +134,7 @@ static size_t list_ids(struct xsd *d, const char *path, unsigned **ids)
 		free(names);
 		return 0;
 	}
-	*ids = calloc(num, sizeof(**ids));
+	*ids = xen_calloc(num, sizeof(**ids));
 	for (i = 0; *ids && i < num; i++) {
 		uint64_t v;
 
@@ -155,7 +156,7 @@ static void read_vcpus(struct xsd *d, const char *home,
 	size_t n, i, online = 0, known = 0;
 
 	n = list_ids(d, mkpath(path, sizeof(path), "%s/cpu", home), &ids);
-	if (n == 0 || !(dom->vcpus = calloc(n, sizeof(*dom->vcpus)))) {
+	if (n == 0 || !(dom->vcpus = xen_calloc(n, sizeof(*dom->vcpus)))) {
 		free(ids);
 		return;
 	}
@@ -232,7 +233,7 @@ static void read_vifs(struct xsd *d, const char *home,
 	size_t n, i;
 
 	n = list_ids(d, mkpath(dir, sizeof(dir), "%s/device/vif", home), &ids);
-	if (n == 0 || !(dom->vifs = calloc(n, sizeof(*dom->vifs)))) {
+	if (n == 0 || !(dom->vifs = xen_calloc(n, sizeof(*dom->vifs)))) {
 		free(ids);
 		return;
 	}
@@ -276,7 +277,7 @@ static void read_vbds(struct xsd *d, const char *home,
 	size_t n, i;
 
 	n = list_ids(d, mkpath(dir, sizeof(dir), "%s/device/vbd", home), &ids);
-	if (n == 0 || !(dom->vbds = calloc(n, sizeof(*dom->vbds)))) {
+	if (n == 0 || !(dom->vbds = xen_calloc(n, sizeof(*dom->vbds)))) {
 		free(ids);
 		return;
 	}
@@ -365,7 +366,7 @@ static struct xen_domain *read_domain(struct xsd *d, uint32_t domid)
 	v = xsd_read(d, mkpath(path, sizeof(path), "%s/vm", home), &len);
 	if (v && len > 4 && strncmp(v, "/vm/", 4) == 0 && !strstr(v, "..") &&
 	    len < PATH_LEN - 32)
-		dom->vm_path = strdup(v);
+		dom->vm_path = xen_strdup(v);
 	free(v);
 	if (dom->vm_path)
 		read_vm_node(d, dom);
@@ -394,7 +395,7 @@ static size_t prev_domids(const struct xen_snapshot *prev, unsigned **ids)
 {
 	size_t i, n = prev ? prev->n_domains : 0;
 
-	*ids = n ? calloc(n, sizeof(**ids)) : NULL;
+	*ids = n ? xen_calloc(n, sizeof(**ids)) : NULL;
 	if (!*ids)
 		return 0;
 	for (i = 0; i < n; i++)
@@ -608,7 +609,7 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 	    strcmp(paths[VIA_RO_SOCKET], paths[VIA_SOCKET]) == 0)
 		paths[VIA_RO_SOCKET] = NULL;
 
-	d = calloc(1, sizeof(*d));
+	d = xen_calloc(1, sizeof(*d));
 	if (!d) {
 		snprintf(why, why_len, "out of memory");
 		return NULL;

@@ -3,7 +3,7 @@
 
 #include "parse/xen_parse.h"
 
-#define DOMID_FIRST_RESERVED 0x7FF0u
+#define DOMID_FIRST_RESERVED XEN_DOMID_FIRST_RESERVED
 
 int xen_parse_u64(const char *s, size_t len, uint64_t *out)
 {

@@ -17,6 +17,10 @@ int xen_parse_hexdigit(unsigned char c);
 /* Decimal unsigned integer, digits only, no overflow. 0 on success. */
 int xen_parse_u64(const char *s, size_t len, uint64_t *out);
 
+/* Xen's DOMID_FIRST_RESERVED: ids from here on (DOMID_SELF, DOMID_IO,
+ * ...) name no domain and are refused from every source. */
+#define XEN_DOMID_FIRST_RESERVED 0x7FF0u
+
 /* A domain ID: decimal, below DOMID_FIRST_RESERVED (0x7FF0). */
 int xen_parse_domid(const char *s, size_t len, uint32_t *out);
 

@@ -30,6 +30,25 @@ sim add 12 name=late uuid=11111111-2222-4333-8444-555555555555 mem_target_kib=10
 wait_for 2 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainName.12 | grep -q late" &&
 	pass "plugin: new domain within 2 s" || fail "plugin: new domain within 2 s"
 
+# --- SIGHUP (Debian's ExecReload) while xenstored hangs: snmpd unloads and
+# reloads the module; no thread of the old module may run on, and the
+# reloaded module serves again once xenstored resumes ---
+sim freeze >/dev/null
+sim add 13 name=during-freeze vcpus=1 >/dev/null
+sleep 1.5	# the gathering thread is now blocked in a request
+kill -HUP "$SNMPD_PID"
+sleep 5		# past the module's bounded join
+kill -0 "$SNMPD_PID" 2>/dev/null && pass "plugin: snmpd survives SIGHUP while xenstored hangs" ||
+	fail "plugin: snmpd died on SIGHUP while xenstored hangs"
+sim thaw >/dev/null
+sleep 2		# the old thread's request returns now: it must not crash snmpd
+kill -0 "$SNMPD_PID" 2>/dev/null && pass "plugin: snmpd survives the abandoned thread waking" ||
+	fail "plugin: snmpd died when the old thread woke"
+grep -q 'gathering thread did not stop' "$T/snmpd.log" && pass "plugin: abandoned thread logged" ||
+	fail "plugin: abandoned thread not logged"
+wait_for 10 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainName.13 | grep -q during-freeze" &&
+	pass "plugin: reloaded module reconnects and serves new data" || fail "plugin: reloaded module does not reconnect"
+
 pid=$SNMPD_PID
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?

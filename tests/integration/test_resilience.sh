@@ -8,9 +8,16 @@ start_snmpd
 start_agent
 
 # --- snmpd restarted under the agent: it reconnects by itself ---
+# The agent pings its master every 5 s (agentx ping interval), so a
+# restarted master is found within about that; net-snmp's default is 15 s.
 stop_snmpd
 start_snmpd
+t0=$EPOCHREALTIME
 wait_for 20 agent_serves && pass "agent serves again after snmpd restart" || fail "agent reconnects to snmpd"
+outage=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+log "MIB absent for ${outage} s after snmpd answered again"
+awk -v o="$outage" 'BEGIN { exit !(o < 10) }' && pass "reconnect within 10 s (${outage} s)" ||
+	fail "reconnect took ${outage} s, the ping interval says 5"
 check_eq "data after reconnect" 'web1' "$(get xdmDomainName.1)"
 
 # --- xenstored killed: logged, last snapshot served stale, recovery ---
@@ -40,6 +47,37 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 wait_for 15 stale && pass "a hung xenstored makes the snapshot stale" || fail "stale while hung"
 sim thaw >/dev/null
 wait_for 10 fresh && pass "fresh again after xenstored resumes" || fail "fresh after thaw"
+
+# --- SIGHUP re-reads the configuration (as every net-snmp daemon does) ---
+stop_agent
+echo "xensnmpRefresh 1" >"$T/agent.conf"
+rm -f "$T/agent.pid"
+echo precious >"$T/victim"
+ln -s "$T/victim" "$T/agent.pid"	# a planted link must not be written through
+"$AGENT" -f -x "unix:$T/agentx.sock" -c "$T/agent.conf" -Lf "$T/agent.log" -p "$T/agent.pid" \
+	>>"$T/agent.stderr" 2>&1 &
+AGENT_PID=$!
+wait_for 20 agent_serves || fail "agent with a config file serves"
+check_eq "pid file not written through a symlink" precious "$(cat "$T/victim")"
+[ -f "$T/agent.pid" ] && [ ! -L "$T/agent.pid" ] && pass "pid file replaced by a regular file" ||
+	fail "pid file is still a symlink"
+check_eq "refresh interval from the config file" 1 "$(get xdmHostRefreshInterval.0)"
+echo "xensnmpRefresh 10" >"$T/agent.conf"
+kill -HUP "$AGENT_PID"
+wait_for 5 sh -c "grep -q 'SIGHUP: re-reading the configuration' '$T/agent.log'" &&
+	pass "SIGHUP logged" || fail "SIGHUP not logged"
+kill -0 "$AGENT_PID" 2>/dev/null && pass "agent survives SIGHUP" || fail "SIGHUP killed the agent"
+wait_for 5 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmHostRefreshInterval.0 | grep -qx 10" &&
+	pass "SIGHUP applies the new xensnmpRefresh" || fail "refresh interval after SIGHUP: $(get xdmHostRefreshInterval.0)"
+# the staleness limit follows: 3 x 10 + 2 s now, not 3 x 1 + 2 s
+sim freeze >/dev/null
+sleep 8
+check_eq "staleness limit follows the reloaded interval" fresh "$(get xdmHostSnapshotState.0)"
+sim thaw >/dev/null
+echo "xensnmpRefresh 1x" >"$T/agent.conf"
+kill -HUP "$AGENT_PID"
+wait_for 5 sh -c "grep -q 'xensnmpRefresh takes a whole number' '$T/agent.log'" &&
+	pass "a bad xensnmpRefresh is a clear config error" || fail "bad xensnmpRefresh not reported"
 
 # --- no xenstored at all at start: the agent starts, says why, serves nothing ---
 stop_agent

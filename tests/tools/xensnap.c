@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (!xen_conn_wait(conn, 0, timeout_ms)) {
 		fprintf(stderr, "xensnap: no snapshot within the timeout\n");
-		xen_conn_close(conn);
+		xen_conn_close(conn, log_to_stderr, NULL);
 		return 1;
 	}
 	for (i = 0; i < fulls; i++) {
@@ -186,6 +186,6 @@ int main(int argc, char **argv)
 		for (d = 0; d < snap->n_domains; d++)
 			print_domain(snap->domains[d]);
 	xen_snapshot_unref(snap);
-	xen_conn_close(conn);
+	xen_conn_close(conn, log_to_stderr, NULL);
 	return st.drivers_open ? 0 : 1;
 }

@@ -9,6 +9,8 @@
 #include "core/xen_driver.h"
 #include "core/xen_merge.h"
 #include "core/xen_snapshot.h"
+#include "core/xen_alloc.h"
+#include "core/xen_log.h"
 
 static struct xen_domain *named(uint32_t domid, const char *name)
 {
@@ -198,10 +200,54 @@ static void test_mark_new_instances(void **state)
 	xen_snapshot_unref(next);
 }
 
+/* A newline in a value from Xen must not forge a second log line. */
+static void capture_line(int level, const char *line, void *opaque)
+{
+	(void)level;
+	strncat(opaque, line, 255 - strlen(opaque));
+}
+
+static void test_log_lines_have_no_control_characters(void **state)
+{
+	struct xen_log_queue q;
+	char got[256] = "";
+
+	(void)state;
+	xen_log_queue_init(&q);
+	xen_log(&q, XEN_LOG_NOTICE, "xend: version %s", "3.4\nxensnmpd: forged\033[2J");
+	assert_int_equal(xen_log_drain(&q, capture_line, got), 1);
+	assert_null(strchr(got, '\n'));
+	assert_null(strchr(got, '\033'));
+	assert_string_equal(got, "xend: version 3.4?xensnmpd: forged?[2J");
+	xen_log_queue_destroy(&q);
+}
+
+/* One growth helper: keeps contents, grows geometrically, and a driver
+ * table without a required operation is refused. */
+static void test_grow_and_driver_contract(void **state)
+{
+	unsigned *items = NULL;
+	size_t cap = 0, i;
+	struct xen_driver_ops out, in = { .name = "t", .source = 1 };
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		xen_grow(&items, &cap, i + 1, sizeof(*items));
+		items[i] = (unsigned)i;
+	}
+	assert_true(cap >= 1000 && cap < 2048);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(items[i], i);
+	free(items);
+	assert_int_equal(xen_driver_ops_complete(&out, &in), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sort_find_dedupe),
+		cmocka_unit_test(test_log_lines_have_no_control_characters),
+		cmocka_unit_test(test_grow_and_driver_contract),
 		cmocka_unit_test(test_many_domains),
 		cmocka_unit_test(test_refcounts_share_domains),
 		cmocka_unit_test(test_dirty_set),

@@ -66,6 +66,12 @@ static void test_date_and_time(void **state)
 	(void)state;
 	assert_int_equal(xensnmp_date_and_time(&t, d), 11);
 	assert_memory_equal(d, want, 11);
+
+	/* a huge start_time: gmtime_r fails; no date from an unfilled struct tm */
+	t.tv_sec = INT64_MAX / 2;
+	memset(d, 0xAA, sizeof(d));
+	assert_int_equal(xensnmp_date_and_time(&t, d), 8);
+	assert_memory_equal(d, "\0\0\0\0\0\0\0\0", 8);
 }
 
 static void test_sources_bits(void **state)
