@@ -16,6 +16,12 @@
 #   static_dlmod_s   (bench/static_table.c, N+1 rows), subagent and plugin
 #   agent_rss_kib    VmRSS of xensnmpd after its walks
 #   snmpd_dlmod_rss_kib  VmRSS of snmpd with xensnmp.so after its walks
+# Then (BENCH_STORM=1, the default) the cost of a guest's writes: one
+# guest of $BENCH_STORM_N (default 100) writes 1,000 times a second for
+# 10 s to its own data/, then to a node the agent reads (cpu/0/availability),
+# and the agent's xenstore requests per guest write and its CPU time
+# (utime+stime from /proc) are printed with the filtering and pacing
+# (after) and without them (before: XENSNMP_XENSTORE_EVENTS=all).
 # Each walk is done $BENCH_WALKS times (default 3); the best time is shown.
 # The walked line counts are printed too, so incomplete walks show, and
 # any error, warning or timeout the agents logged.  BENCH_KEEP=1 keeps the
@@ -348,5 +354,57 @@ if [ "${BENCH_MODES:-1}" = 1 ]; then
 	for r in "${mode_results[@]}"; do
 		set -- $r
 		printf '%-36s %10s %10s %14s %8s %14s\n' "$1" "$2" "$3" "$4" "$5" "$6"
+	done
+fi
+
+# ---- what a guest's writes cost the agent ----
+if [ "${BENCH_STORM:-1}" = 1 ]; then
+	STORM_N=${BENCH_STORM_N:-100}
+	STORM_WRITES=10000 STORM_RATE=1000
+	echo "-- guest write storm, N=$STORM_N" >&2
+	cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+	storm_left() { "$SIM" ctl "$T/sim.ctl" storm-status | sed -n 's/.*left=\([0-9]*\).*/\1/p'; }
+	storm_results=()
+	for target in "data/counter 1" "cpu/0/availability online"; do
+		set -- $target
+		node=$1 value=$2
+		for mode in before after; do
+			envs=
+			[ "$mode" = before ] && envs=XENSNMP_XENSTORE_EVENTS=all
+			start_sim "$STORM_N"
+			start_snmpd </dev/null
+			env $envs "$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" \
+				--refresh 60 --read-only >>"$T/agent.stderr" 2>&1 &
+			AGENT_PID=$!
+			wait_for "$(ready_timeout "$STORM_N")" domain_count_is "$((STORM_N + 1))" ||
+				echo "  agent did not serve" >&2
+			sleep 1
+			"$SIM" ctl "$T/sim.ctl" reset-stats >/dev/null
+			c0=$(cpu_ticks "$AGENT_PID")
+			"$SIM" ctl "$T/sim.ctl" storm "/local/domain/1/$node" "$value" \
+				"$STORM_WRITES" "$STORM_RATE" >/dev/null
+			wait_for 60 test "$(storm_left)" = 0 || echo "  storm did not finish" >&2
+			sleep 1.5	# the trailing re-read
+			c1=$(cpu_ticks "$AGENT_PID")
+			reqs=$("$SIM" ctl "$T/sim.ctl" stats | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
+			per=$(awk -v r="$reqs" -v w="$STORM_WRITES" 'BEGIN { printf "%.3f", r / w }')
+			cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" -v s="$((STORM_WRITES / STORM_RATE))" \
+				'BEGIN { printf "%.1f", 100 * (b - a) / hz / s }')
+			echo "  $node $mode: $reqs requests, $per per write, agent CPU ${cpu}%" >&2
+			storm_results+=("$node $mode $reqs $per $cpu")
+			stop_agent
+			stop_snmpd
+			stop_sim
+		done
+	done
+	echo
+	echo "xenstore requests per guest write: one guest of $STORM_N writes $STORM_WRITES times at $STORM_RATE/s"
+	echo "(before = XENSNMP_XENSTORE_EVENTS=all: every event re-reads its domain at once; agent CPU = utime+stime over the storm)"
+	printf '%-22s %14s %14s %12s %12s %12s %12s\n' "guest writes to" req/write_before req/write_after \
+		req_before req_after cpu%_before cpu%_after
+	for i in 0 2; do
+		set -- ${storm_results[$i]}; b_node=$1 b_req=$3 b_per=$4 b_cpu=$5
+		set -- ${storm_results[$((i + 1))]}
+		printf '%-22s %14s %14s %12s %12s %12s %12s\n' "$b_node" "$b_per" "$4" "$b_req" "$3" "$b_cpu" "$5"
 	done
 fi

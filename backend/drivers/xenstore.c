@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -22,21 +25,51 @@
 
 #include "core/xen_alloc.h"
 #include "core/xen_driver.h"
+#include "core/xen_pace.h"
 #include "parse/xen_parse.h"
 
 #define XSD_WATCH_TOKEN "xensnmp"
 #define PATH_LEN 3072		/* XENSTORE_ABS_PATH_MAX */
+
+/* Change-driven re-reads of one domain: at most one per this interval. */
+#define XSD_MIN_INTERVAL_MS 1000
+/* Requests per second the change-driven re-reads may spend in all. */
+#define XSD_BUDGET_PER_S 4000
 
 struct xsd {
 	struct xs_handle *h;
 	struct xen_log_queue *log;
 	uint64_t requests;
 	int lost_errno;		/* non-zero once a request failed fatally */
+	/* XENSNMP_XENSTORE_EVENTS=all: every event re-reads its domain at
+	 * once, as before filtering and pacing (for measuring their gain) */
+	bool unfiltered;
+	struct xen_pace pace;
+	int epoll_fd;		/* the watch pipe and pace_timer, as one fd */
+	int pace_timer;		/* a timerfd: when a paced domain is due */
+	char *mismatched[256];	/* backends already logged as not pointing back */
+	size_t n_mismatched;
 };
 
+/*
+ * Four watches, whatever the number of domains: xenstored keeps each
+ * watch in memory and fires it for its whole subtree, so per-node watches
+ * (some five per domain) would cost tens of thousands on a large host and
+ * a request each per arrival, for events the filter below drops as
+ * cheaply (note_event: no request is made for a path the agent does not
+ * read).
+ */
 static const char *const watched[] = {
 	"@introduceDomain", "@releaseDomain", "/local/domain", "/vm",
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /*
  * Formats a xenstore path into buf; NULL when it would not fit, so that
@@ -120,10 +153,12 @@ static int cmp_uint(const void *a, const void *b)
 }
 
 /*
- * Lists the numeric children of path, sorted; other names are ignored
- * (a device or vCPU id is always a number). Returns the count.
+ * Lists the numeric children of path below limit, sorted; other names are
+ * ignored (a domain, device or vCPU id is always a number). Returns the
+ * count.
  */
-static size_t list_ids(struct xsd *d, const char *path, unsigned **ids)
+static size_t list_ids(struct xsd *d, const char *path, unsigned **ids,
+		       uint64_t limit)
 {
 	unsigned num, i;
 	size_t n = 0;
@@ -139,7 +174,7 @@ static size_t list_ids(struct xsd *d, const char *path, unsigned **ids)
 		uint64_t v;
 
 		if (xen_parse_u64(names[i], strlen(names[i]), &v) == 0 &&
-		    v <= UINT32_MAX)
+		    v <= UINT32_MAX && v < limit)
 			(*ids)[n++] = (unsigned)v;
 	}
 	free(names);
@@ -155,7 +190,7 @@ static void read_vcpus(struct xsd *d, const char *home,
 	unsigned *ids;
 	size_t n, i, online = 0, known = 0;
 
-	n = list_ids(d, mkpath(path, sizeof(path), "%s/cpu", home), &ids);
+	n = list_ids(d, mkpath(path, sizeof(path), "%s/cpu", home), &ids, UINT32_MAX);
 	if (n == 0 || !(dom->vcpus = xen_calloc(n, sizeof(*dom->vcpus)))) {
 		free(ids);
 		return;
@@ -189,28 +224,64 @@ static void read_vcpus(struct xsd *d, const char *home,
 }
 
 /*
- * The backend path a frontend names, checked to be a backend directory
- * (a guest must not make us read elsewhere); "" when absent or bogus.
+ * Devices are found from the trusted side only (XSA-175): the backend
+ * directories the toolstack made in the backend domain's home,
+ * /local/domain/<backend>/backend/<kind>/<domid>/<devid>.  The frontend's
+ * own backend and backend-id nodes are written by the guest and are never
+ * followed.  Backend domain: dom0 only.  Driver domains would be found
+ * through libxl's /libxl/<domid>/device/<type>/<devid>/backend, which only
+ * dom0 can write; until then devices served by them are not listed.
  */
-static void read_backend_path(struct xsd *d, const char *fe, char *be,
-			      size_t be_len, int *backend_domid,
-			      unsigned *known)
+#define TRUSTED_BACKEND_DOMID 0u
+
+static const char *const vbd_kinds[] = { "vbd", "qdisk", "vbd3" };
+
+/* A device that failed the cross-check is logged once, not on every read. */
+static void note_mismatch(struct xsd *d, const char *be)
 {
-	char path[PATH_LEN];
+	size_t i;
+
+	for (i = 0; i < d->n_mismatched; i++)
+		if (strcmp(d->mismatched[i], be) == 0)
+			return;
+	if (d->n_mismatched == sizeof(d->mismatched) / sizeof(d->mismatched[0]))
+		return;		/* enough said: the rest go unlogged */
+	d->mismatched[d->n_mismatched] = xen_strdup(be);
+	if (!d->mismatched[d->n_mismatched])
+		return;
+	d->n_mismatched++;
+	xen_log(d->log, XEN_LOG_INFO,
+		"xenstore: %s does not point back at its frontend; device not served",
+		be);
+}
+
+/*
+ * The cross-check libxl makes since XSA-175: the backend's frontend-id
+ * is this domain and its frontend node is this device's frontend path.
+ */
+static bool backend_points_back(struct xsd *d, const char *be, uint32_t domid,
+				const char *fe_type, unsigned devid)
+{
+	char path[PATH_LEN], want[PATH_LEN];
 	unsigned len;
 	uint64_t id;
-	char *v;
+	bool ok;
+	char *fe;
 
-	be[0] = '\0';
-	v = xsd_read(d, mkpath(path, sizeof(path), "%s/backend", fe), &len);
-	if (v && len < be_len && strncmp(v, "/local/domain/", 14) == 0 &&
-	    strstr(v, "/backend/") && !strstr(v, ".."))
-		memcpy(be, v, len + 1);
-	free(v);
-	if (read_u64(d, mkpath(path, sizeof(path), "%s/backend-id", fe), &id) && id < 0x7FF0) {
-		*backend_domid = (int)id;
-		*known |= XEN_DEV_HAVE_BACKEND_DOMID;
+	if (!read_u64(d, mkpath(path, sizeof(path), "%s/frontend-id", be), &id) ||
+	    id != domid) {
+		if (!d->lost_errno)
+			note_mismatch(d, be);
+		return false;
 	}
+	fe = xsd_read(d, mkpath(path, sizeof(path), "%s/frontend", be), &len);
+	ok = fe && mkpath(want, sizeof(want), "/local/domain/%u/device/%s/%u",
+			  domid, fe_type, devid) &&
+	     strlen(want) == len && memcmp(fe, want, len) == 0;
+	free(fe);
+	if (!ok && !d->lost_errno)
+		note_mismatch(d, be);
+	return ok;
 }
 
 static bool read_state(struct xsd *d, const char *dir, int *state)
@@ -225,38 +296,34 @@ static bool read_state(struct xsd *d, const char *dir, int *state)
 	return true;
 }
 
-static void read_vifs(struct xsd *d, const char *home,
-		      struct xen_domain *dom)
+static void read_vifs(struct xsd *d, struct xen_domain *dom)
 {
-	char dir[PATH_LEN], fe[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
+	char dir[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
 	unsigned *ids;
-	size_t n, i;
+	size_t n, i, kept = 0;
 
-	n = list_ids(d, mkpath(dir, sizeof(dir), "%s/device/vif", home), &ids);
+	n = list_ids(d, mkpath(dir, sizeof(dir), "/local/domain/%u/backend/vif/%u",
+			       TRUSTED_BACKEND_DOMID, dom->domid), &ids, UINT32_MAX);
 	if (n == 0 || !(dom->vifs = xen_calloc(n, sizeof(*dom->vifs)))) {
 		free(ids);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		struct xen_vif *vif = &dom->vifs[i];
+		struct xen_vif *vif = &dom->vifs[kept];
 
-		vif->devid = ids[i];
-		if (!mkpath(fe, sizeof(fe), "%s/%u", dir, ids[i]))
+		if (!mkpath(be, sizeof(be), "%s/%u", dir, ids[i]) ||
+		    !backend_points_back(d, be, dom->domid, "vif", ids[i]))
 			continue;
-		read_backend_path(d, fe, be, sizeof(be), &vif->backend_domid,
-				  &vif->known);
-		if (be[0]) {
-			read_bytes(d, mkpath(path, sizeof(path), "%s/mac", be), &vif->mac);
-			read_bytes(d, mkpath(path, sizeof(path), "%s/bridge", be), &vif->bridge);
-			read_bytes(d, mkpath(path, sizeof(path), "%s/vifname", be), &vif->ifname);
-			read_bytes(d, mkpath(path, sizeof(path), "%s/script", be), &vif->script);
-			if (read_state(d, be, &vif->state))
-				vif->known |= XEN_DEV_HAVE_STATE;
-		}
-		if (!xen_bytes_known(&vif->mac)) {
-			read_bytes(d, mkpath(path, sizeof(path), "%s/mac", fe), &vif->mac);
-		}
-		if (!xen_bytes_known(&vif->ifname) && be[0]) {
+		vif->devid = ids[i];
+		vif->backend_domid = (int)TRUSTED_BACKEND_DOMID;
+		vif->known |= XEN_DEV_HAVE_BACKEND_DOMID;
+		read_bytes(d, mkpath(path, sizeof(path), "%s/mac", be), &vif->mac);
+		read_bytes(d, mkpath(path, sizeof(path), "%s/bridge", be), &vif->bridge);
+		read_bytes(d, mkpath(path, sizeof(path), "%s/vifname", be), &vif->ifname);
+		read_bytes(d, mkpath(path, sizeof(path), "%s/script", be), &vif->script);
+		if (read_state(d, be, &vif->state))
+			vif->known |= XEN_DEV_HAVE_STATE;
+		if (!xen_bytes_known(&vif->ifname)) {
 			/* libxl's name for the backend netdev when none is set */
 			char name[32];
 			int len = snprintf(name, sizeof(name), "vif%u.%u",
@@ -264,52 +331,72 @@ static void read_vifs(struct xsd *d, const char *home,
 
 			xen_bytes_set(&vif->ifname, name, (size_t)len);
 		}
+		kept++;
 	}
-	dom->n_vifs = n;
+	dom->n_vifs = kept;
 	free(ids);
 }
 
-static void read_vbds(struct xsd *d, const char *home,
-		      struct xen_domain *dom)
+static bool have_vbd(const struct xen_domain *dom, size_t n, unsigned devid)
 {
-	char dir[PATH_LEN], fe[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
-	unsigned *ids;
-	size_t n, i;
+	size_t i;
 
-	n = list_ids(d, mkpath(dir, sizeof(dir), "%s/device/vbd", home), &ids);
-	if (n == 0 || !(dom->vbds = xen_calloc(n, sizeof(*dom->vbds)))) {
-		free(ids);
-		return;
+	for (i = 0; i < n; i++)
+		if (dom->vbds[i].devid == devid)
+			return true;
+	return false;
+}
+
+static int cmp_vbd(const void *a, const void *b)
+{
+	unsigned x = ((const struct xen_vbd *)a)->devid;
+	unsigned y = ((const struct xen_vbd *)b)->devid;
+
+	return (x > y) - (x < y);
+}
+
+static void read_vbds(struct xsd *d, struct xen_domain *dom)
+{
+	char dir[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
+	unsigned *ids[3];
+	size_t n[3], total = 0, kept = 0, k, i;
+
+	/* blkback's vbd, QEMU's qdisk and blktap3's vbd3 all serve a vbd */
+	for (k = 0; k < 3; k++) {
+		n[k] = list_ids(d, mkpath(dir, sizeof(dir), "/local/domain/%u/backend/%s/%u",
+					  TRUSTED_BACKEND_DOMID, vbd_kinds[k], dom->domid),
+				&ids[k], UINT32_MAX);
+		total += n[k];
 	}
-	for (i = 0; i < n; i++) {
-		struct xen_vbd *vbd = &dom->vbds[i];
+	if (total && (dom->vbds = xen_calloc(total, sizeof(*dom->vbds)))) {
+		for (k = 0; k < 3; k++) {
+			for (i = 0; i < n[k]; i++) {
+				struct xen_vbd *vbd = &dom->vbds[kept];
 
-		vbd->devid = ids[i];
-		if (!mkpath(fe, sizeof(fe), "%s/%u", dir, ids[i]))
-			continue;
-		read_backend_path(d, fe, be, sizeof(be), &vbd->backend_domid,
-				  &vbd->known);
-		if (be[0]) {
-			/* backend type: the path component after "/backend/" */
-			const char *type = strstr(be, "/backend/") + 9;
-			const char *slash = strchr(type, '/');
-
-			if (slash)
-				xen_bytes_set(&vbd->backend_type, type,
-					      (size_t)(slash - type));
-			read_bytes(d, mkpath(path, sizeof(path), "%s/dev", be), &vbd->dev);
-			read_bytes(d, mkpath(path, sizeof(path), "%s/params", be), &vbd->params);
-			read_bytes(d, mkpath(path, sizeof(path), "%s/mode", be), &vbd->mode);
-			read_bytes(d, mkpath(path, sizeof(path), "%s/device-type", be), &vbd->device_type);
-			if (read_state(d, be, &vbd->state))
-				vbd->known |= XEN_DEV_HAVE_STATE;
+				if (have_vbd(dom, kept, ids[k][i]) ||
+				    !mkpath(be, sizeof(be), "/local/domain/%u/backend/%s/%u/%u",
+					    TRUSTED_BACKEND_DOMID, vbd_kinds[k], dom->domid, ids[k][i]) ||
+				    !backend_points_back(d, be, dom->domid, "vbd", ids[k][i]))
+					continue;
+				vbd->devid = ids[k][i];
+				vbd->backend_domid = (int)TRUSTED_BACKEND_DOMID;
+				vbd->known |= XEN_DEV_HAVE_BACKEND_DOMID;
+				xen_bytes_set(&vbd->backend_type, vbd_kinds[k], strlen(vbd_kinds[k]));
+				read_bytes(d, mkpath(path, sizeof(path), "%s/dev", be), &vbd->dev);
+				read_bytes(d, mkpath(path, sizeof(path), "%s/params", be), &vbd->params);
+				read_bytes(d, mkpath(path, sizeof(path), "%s/mode", be), &vbd->mode);
+				read_bytes(d, mkpath(path, sizeof(path), "%s/device-type", be),
+					   &vbd->device_type);
+				if (read_state(d, be, &vbd->state))
+					vbd->known |= XEN_DEV_HAVE_STATE;
+				kept++;
+			}
 		}
-		if (!xen_bytes_known(&vbd->device_type)) {
-			read_bytes(d, mkpath(path, sizeof(path), "%s/device-type", fe), &vbd->device_type);
-		}
+		qsort(dom->vbds, kept, sizeof(*dom->vbds), cmp_vbd);
+		dom->n_vbds = kept;
 	}
-	dom->n_vbds = n;
-	free(ids);
+	for (k = 0; k < 3; k++)
+		free(ids[k]);
 }
 
 static void read_vm_node(struct xsd *d, struct xen_domain *dom)
@@ -380,8 +467,8 @@ static struct xen_domain *read_domain(struct xsd *d, uint32_t domid)
 		dom->known |= XEN_DOM_HAVE_MEM_MAX;
 	}
 	read_vcpus(d, home, dom);
-	read_vifs(d, home, dom);
-	read_vbds(d, home, dom);
+	read_vifs(d, dom);
+	read_vbds(d, dom);
 
 	if (d->lost_errno) {
 		xen_domain_unref(dom);
@@ -409,25 +496,36 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 {
 	struct xsd *d = priv;
 	unsigned *ids;
-	size_t n, i;
+	size_t n, i, paced = 0;
+	uint64_t paced_requests = 0;
 	char host[256];
 
 	if (!prev || dirty->full || dirty->relist)
-		n = list_ids(d, "/local/domain", &ids);
+		/* ids from DOMID_FIRST_RESERVED up are no domains (DOMID_SELF...) */
+		n = list_ids(d, "/local/domain", &ids, XEN_DOMID_FIRST_RESERVED);
 	else
 		n = prev_domids(prev, &ids);
 
 	for (i = 0; i < n && !d->lost_errno; i++) {
 		const struct xen_domain *old = xen_snapshot_find(prev, ids[i]);
 		struct xen_domain *dom;
+		uint64_t before = d->requests;
 
-		if (old && !xen_dirty_has(dirty, ids[i]))
+		if (old && !xen_dirty_has(dirty, ids[i])) {
 			dom = xen_domain_ref((struct xen_domain *)old);
-		else
+		} else {
 			dom = read_domain(d, ids[i]);
+			xen_pace_read(&d->pace, ids[i], now_ms());
+			/* only change-driven re-reads count against the budget */
+			if (old && !dirty->full) {
+				paced_requests += d->requests - before;
+				paced++;
+			}
+		}
 		if (dom && xen_snapshot_add_domain(out, dom) < 0)
 			xen_domain_unref(dom);
 	}
+	xen_pace_spend(&d->pace, paced_requests, paced);
 	free(ids);
 	if (d->lost_errno) {
 		snprintf(why, why_len, "xenstore request failed: %s",
@@ -445,44 +543,155 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 	return 0;
 }
 
+/* Whether rest (after the base) is name, or name followed by '/'. */
+static bool is_or_under(const char *rest, const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(rest, name, len) == 0 &&
+	       (rest[len] == '\0' || rest[len] == '/');
+}
+
+/* Whether rest is exactly one of the names, or a directory above one. */
+static bool names_read(const char *rest, const char *const *names)
+{
+	size_t len = strlen(rest);
+
+	for (; *names; names++)
+		if (strncmp(*names, rest, len) == 0 &&
+		    ((*names)[len] == '\0' || (*names)[len] == '/'))
+			return true;
+	return false;
+}
+
+/* The nodes read under a domain's home, relative to it (read_domain). */
+static bool home_node_read(const char *rest)
+{
+	static const char *const read_nodes[] = {
+		"name", "vm", "memory/target", "memory/static-max", NULL,
+	};
+	const char *p;
+	uint64_t id;
+
+	if (names_read(rest, read_nodes))
+		return true;
+	if (!is_or_under(rest, "cpu"))
+		return false;
+	/* cpu, cpu/<n>, cpu/<n>/availability */
+	if (rest[3] == '\0')
+		return true;
+	p = strchr(rest + 4, '/');
+	if (xen_parse_u64(rest + 4, p ? (size_t)(p - rest - 4) : strlen(rest + 4), &id))
+		return false;
+	return !p || strcmp(p, "/availability") == 0;
+}
+
+/* The nodes read in a backend directory (read_vifs, read_vbds). */
+static bool backend_node_read(const char *key)
+{
+	static const char *const read_nodes[] = {
+		"frontend", "frontend-id", "state", "mac", "bridge", "vifname",
+		"script", "dev", "params", "mode", "device-type", NULL,
+	};
+	const char *const *n;
+
+	for (n = read_nodes; *n; n++)
+		if (strcmp(key, *n) == 0)
+			return true;
+	return false;
+}
+
+static bool backend_kind_read(const char *kind, size_t len)
+{
+	size_t k;
+
+	if (len == 3 && strncmp(kind, "vif", 3) == 0)
+		return true;
+	for (k = 0; k < sizeof(vbd_kinds) / sizeof(vbd_kinds[0]); k++)
+		if (strlen(vbd_kinds[k]) == len && strncmp(kind, vbd_kinds[k], len) == 0)
+			return true;
+	return false;
+}
+
+enum event_kind { EV_NONE, EV_RELIST, EV_FULL, EV_DOMAIN };
+
+/*
+ * A backend path in the trusted backend domain's home, rest being what
+ * follows "/backend/": <kind>[/<domid>[/<devid>[/<key>...]]].
+ */
+static enum event_kind backend_event(const char *rest, bool unfiltered,
+				     uint32_t *domid)
+{
+	const char *slash = strchr(rest, '/'), *key;
+	uint64_t devid;
+	size_t len;
+
+	if (!slash)	/* a whole kind appeared or went: the toolstack's doing */
+		return backend_kind_read(rest, strlen(rest)) || unfiltered ? EV_FULL : EV_NONE;
+	if (!backend_kind_read(rest, (size_t)(slash - rest)) && !unfiltered)
+		return EV_NONE;
+	if (!xen_path_domid(slash, "", domid, &key))
+		return EV_NONE;
+	if (*domid >= XEN_DOMID_FIRST_RESERVED)
+		return EV_NONE;
+	if (unfiltered || key[0] == '\0')
+		return EV_DOMAIN;
+	/* /<devid>[/<key>] */
+	slash = strchr(key + 1, '/');
+	len = slash ? (size_t)(slash - key - 1) : strlen(key + 1);
+	if (xen_parse_u64(key + 1, len, &devid))
+		return EV_NONE;
+	return !slash || backend_node_read(slash + 1) ? EV_DOMAIN : EV_NONE;
+}
+
+/* The /vm/<uuid> nodes read (read_vm_node), or a /vm/<uuid> dir itself. */
+static bool vm_node_read(const char *rest)
+{
+	static const char *const read_nodes[] = {
+		"uuid", "image/ostype", "start_time", NULL,
+	};
+
+	return rest[0] == '\0' || (rest[0] == '/' && names_read(rest + 1, read_nodes));
+}
+
 /*
  * Maps a watch event to what must be re-read: the domain list for the
- * special watches and the top directories, one domain for a path inside
- * a domain's home or inside dom0's backend directory for that domain.
+ * special watches and the top directories; one domain for a node it
+ * reads in a domain's home, in the trusted backend domain's backend
+ * directory for that domain, or in the domain's /vm/<uuid>.  Events on
+ * nodes the agent does not read (a guest's data/, its frontends, its
+ * control/) are dropped without a request, unless unfiltered.
  */
-static void note_event(const struct xen_snapshot *view, const char *path,
-		       struct xen_dirty *dirty)
+static enum event_kind note_event(const struct xen_snapshot *view,
+				  const char *path, bool unfiltered,
+				  uint32_t *domid)
 {
 	const char *rest;
-	uint32_t domid, fe;
 	size_t i;
 
 	if (path[0] == '@' || strcmp(path, "/local/domain") == 0 ||
-	    strcmp(path, "/vm") == 0) {
-		dirty->relist = true;
-		return;
-	}
-	if (xen_path_domid(path, "/local/domain", &domid, &rest)) {
-		if (rest[0] == '\0') {
-			dirty->relist = true;	/* a home appeared or went */
-			return;
-		}
-		if (strncmp(rest, "/backend/", 9) == 0) {
-			const char *kind = rest + 9, *slash = strchr(kind, '/');
-			char prefix[PATH_LEN];
+	    strcmp(path, "/vm") == 0)
+		return EV_RELIST;
+	if (xen_path_domid(path, "/local/domain", domid, &rest)) {
+		if (*domid >= XEN_DOMID_FIRST_RESERVED)
+			return EV_NONE;
+		if (rest[0] == '\0')
+			return EV_RELIST;	/* a home appeared or went */
+		if (*domid == TRUSTED_BACKEND_DOMID &&
+		    strncmp(rest, "/backend/", 9) == 0) {
+			uint32_t fe;
+			enum event_kind k = backend_event(rest + 9, unfiltered, &fe);
 
-			if (slash) {
-				if (mkpath(prefix, sizeof(prefix),
-					   "/local/domain/%u/backend/%.*s",
-					   domid, (int)(slash - kind), kind) &&
-				    xen_path_domid(path, prefix, &fe, NULL)) {
-					xen_dirty_add(dirty, fe);
-					return;
-				}
+			if (k != EV_NONE) {
+				*domid = fe;
+				return k;
 			}
 		}
-		xen_dirty_add(dirty, domid);
-		return;
+		if (unfiltered)
+			return EV_DOMAIN;
+		if (strcmp(rest, "/backend") == 0 && *domid == TRUSTED_BACKEND_DOMID)
+			return EV_FULL;
+		return home_node_read(rest + 1) ? EV_DOMAIN : EV_NONE;
 	}
 	if (strncmp(path, "/vm/", 4) == 0 && view) {
 		for (i = 0; i < view->n_domains; i++) {
@@ -491,27 +700,67 @@ static void note_event(const struct xen_snapshot *view, const char *path,
 
 			if (len && strncmp(path, dom->vm_path, len) == 0 &&
 			    (path[len] == '\0' || path[len] == '/')) {
-				xen_dirty_add(dirty, dom->domid);
-				return;
+				if (!unfiltered && !vm_node_read(path + len))
+					return EV_NONE;
+				*domid = dom->domid;
+				return EV_DOMAIN;
 			}
 		}
 	}
+	return EV_NONE;
+}
+
+/* Arms the pace timer for ms from now, or disarms it (ms < 0). */
+static void arm_pace_timer(struct xsd *d, long ms)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
+
+	if (ms >= 0) {
+		if (ms == 0)
+			ms = 1;		/* zero would disarm */
+		its.it_value.tv_sec = ms / 1000;
+		its.it_value.tv_nsec = (ms % 1000) * 1000000L;
+	}
+	timerfd_settime(d->pace_timer, 0, &its, NULL);
 }
 
 static int xsd_read_events(void *priv, const struct xen_snapshot *view,
 			      struct xen_dirty *dirty)
 {
 	struct xsd *d = priv;
+	uint64_t expirations;
 	char **ev;
 
+	/* the timer only says "look at the pending domains again" */
+	if (read(d->pace_timer, &expirations, sizeof(expirations)) < 0) {
+		/* EAGAIN: it has not expired */
+	}
 	while ((ev = xs_check_watch(d->h)) != NULL) {
-		note_event(view, ev[XS_WATCH_PATH], dirty);
+		uint32_t domid = 0;
+
+		switch (note_event(view, ev[XS_WATCH_PATH], d->unfiltered, &domid)) {
+		case EV_RELIST:
+			dirty->relist = true;
+			break;
+		case EV_FULL:
+			dirty->full = true;
+			break;
+		case EV_DOMAIN:
+			if (d->unfiltered)
+				xen_dirty_add(dirty, domid);
+			else
+				xen_pace_note(&d->pace, domid);
+			break;
+		case EV_NONE:
+			break;
+		}
 		free(ev);
 	}
 	if (errno != EAGAIN) {
 		d->lost_errno = errno ? errno : EIO;
 		return -1;
 	}
+	arm_pace_timer(d, xen_pace_take(&d->pace, now_ms(), dirty));
 	return 0;
 }
 
@@ -519,7 +768,7 @@ static int xsd_event_fd(void *priv)
 {
 	struct xsd *d = priv;
 
-	return xs_fileno(d->h);
+	return d->epoll_fd;
 }
 
 static uint64_t xsd_requests(void *priv)
@@ -583,10 +832,44 @@ static void xsd_close(void *priv)
 {
 	struct xsd *d = priv;
 
+	size_t i;
+
 	if (!d)
 		return;
 	xs_close(d->h);
+	if (d->epoll_fd >= 0)
+		close(d->epoll_fd);
+	if (d->pace_timer >= 0)
+		close(d->pace_timer);
+	xen_pace_free(&d->pace);
+	for (i = 0; i < d->n_mismatched; i++)
+		free(d->mismatched[i]);
 	free(d);
+}
+
+/*
+ * The pace and its timer, polled with the watch pipe through one epoll
+ * fd, so that a deferred re-read wakes the gathering thread when due.
+ */
+static int open_pacing(struct xsd *d, char *why, size_t why_len)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	const char *events = getenv("XENSNMP_XENSTORE_EVENTS");
+
+	d->unfiltered = events && strcmp(events, "all") == 0;
+	if (xen_pace_init(&d->pace, XSD_MIN_INTERVAL_MS, XSD_BUDGET_PER_S) < 0) {
+		snprintf(why, why_len, "out of memory");
+		return -1;
+	}
+	d->pace_timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (d->pace_timer < 0 || d->epoll_fd < 0 ||
+	    epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, d->pace_timer, &ev) < 0 ||
+	    epoll_ctl(d->epoll_fd, EPOLL_CTL_ADD, xs_fileno(d->h), &ev) < 0) {
+		snprintf(why, why_len, "xenstore event fd: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -615,6 +898,7 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 		return NULL;
 	}
 	d->log = env->log;
+	d->epoll_fd = d->pace_timer = -1;
 	for (i = 0; i < 3 && !d->h; i++) {
 		bool seen = false;
 
@@ -646,6 +930,10 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 		snprintf(why, why_len, "no xenstore reachable (%s)",
 			 strerror(err));
 		free(d);
+		return NULL;
+	}
+	if (open_pacing(d, why, why_len) < 0) {
+		xsd_close(d);
 		return NULL;
 	}
 	for (i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {

@@ -446,6 +446,45 @@ static int cmd_unmanage(struct sim_model *m, int argc, char **argv, char *err, s
 	return fail(err, errlen, "no managed domain %s", argv[1]);
 }
 
+/*
+ * The subtrees of its home a guest may write: libxl creates them with the
+ * guest's rwperm (libxl_create.c; device/ frontends in libxl_device.c).
+ * Everything else in the home is dom0's, read-only to the guest.
+ */
+int model_guest_writable(const char *rel)
+{
+	static const char *const writable[] = {
+		"device", "data", "drivers", "feature", "attr", "error", "control", NULL,
+	};
+	const char *const *w;
+
+	for (w = writable; *w; w++) {
+		size_t len = strlen(*w);
+
+		if (strncmp(rel, *w, len) == 0 && (rel[len] == '\0' || rel[len] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* guest-write DOMID RELPATH VALUE: a write the guest itself could make */
+static int cmd_guest_write(struct sim_model *m, int argc, char **argv, char *err, size_t errlen)
+{
+	char path[DOM_PATH_MAX];
+	unsigned id;
+	int rc;
+
+	if (argc != 4 || parse_domid(argv[1], &id))
+		return fail(err, errlen, "usage: guest-write DOMID RELPATH VALUE");
+	if (!domain_exists(m, id))
+		return fail(err, errlen, "no domain %u", id);
+	if (!model_guest_writable(argv[2]))
+		return fail(err, errlen, "guest-write %s: %s", argv[2], strerror(EACCES));
+	snprintf(path, sizeof(path), "/local/domain/%u/%s", id, argv[2]);
+	rc = store_write(m->store, path, argv[3], strlen(argv[3]));
+	return rc ? fail(err, errlen, "guest-write %s: %s", path, strerror(rc)) : 0;
+}
+
 int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t errlen)
 {
 	int rc;
@@ -467,6 +506,8 @@ int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t 
 		return cmd_set(m, argc, argv, err, errlen);
 	if (strcmp(argv[0], "vif") == 0 || strcmp(argv[0], "vbd") == 0)
 		return cmd_device(m, argc, argv, err, errlen);
+	if (strcmp(argv[0], "guest-write") == 0)
+		return cmd_guest_write(m, argc, argv, err, errlen);
 	if (strcmp(argv[0], "write") == 0) {
 		if (argc != 3)
 			return fail(err, errlen, "usage: write PATH VALUE");

@@ -51,11 +51,15 @@ void model_free(struct sim_model *m);
 
 /*
  * Runs one command: host, domain (= add), remove, set, vif, vbd, write, rm,
+ * guest-write DOMID RELPATH VALUE (only where libxl lets the guest write),
  * managed UUID key=value... (add or change a halted managed domain: name,
  * mem_kib, mem_max_kib, vcpus), unmanage UUID.
  * Returns 0, or -1 with a message in err.
  */
 int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t errlen);
+
+/* 1 when a guest may write this path relative to its home (libxl's rwperm). */
+int model_guest_writable(const char *rel);
 
 /* Loads a scenario file: one command per line, # comments. */
 int model_load_scenario(struct sim_model *m, const char *file);

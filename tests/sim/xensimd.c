@@ -44,6 +44,8 @@ static void usage(FILE *f)
 		"commands: add DOMID key=value...   remove DOMID   set DOMID key=value...\n"
 		"          vif DOMID DEVID key=value...   vbd DOMID DEVID key=value...\n"
 		"          write PATH VALUE   rm PATH   host key=value...\n"
+		"          guest-write DOMID RELPATH VALUE (where libxl lets a guest write)\n"
+		"          storm PATH VALUE COUNT RATE (COUNT writes, RATE a second)   storm-status\n"
 		"          stats   reset-stats   delay MS   freeze   thaw   quit\n"
 		"          managed UUID key=value...   unmanage UUID   (xend's halted domains:\n"
 		"            name mem_kib mem_max_kib vcpus)\n"
@@ -52,13 +54,78 @@ static void usage(FILE *f)
 		"             vcpus_online state cpu_time_ns mem_current_kib\n");
 }
 
+/*
+ * A write storm: one path written at a steady rate, as a guest writing
+ * in a loop would, so tests can measure what each write costs a client.
+ */
+struct sim_storm {
+	char *path, *value;
+	unsigned long long left, done;
+	unsigned rate;			/* writes per second */
+	struct timespec start;
+};
+
 struct sim {
 	struct sim_store *store;
+	struct sim_storm storm;
 	struct sim_model *model;
 	struct sim_xs *xs;
 	struct sim_xend *xend;		/* NULL without --xend-socket/--xend-port */
 	int quit;
 };
+
+static double seconds_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+/* Makes the writes due by now; returns ms until the next one, or -1. */
+static int storm_run(struct sim *sim)
+{
+	struct sim_storm *st = &sim->storm;
+	unsigned long long due;
+
+	if (!st->left)
+		return -1;
+	due = (unsigned long long)(seconds_since(&st->start) * st->rate) + 1;
+	while (st->left && st->done < due) {
+		store_write(sim->store, st->path, st->value, strlen(st->value));
+		st->done++;
+		st->left--;
+	}
+	return st->left ? 1 : -1;
+}
+
+/* storm PATH VALUE COUNT RATE */
+static int storm_start(struct sim *sim, int argc, char **argv, char *reply, size_t len)
+{
+	struct sim_storm *st = &sim->storm;
+	unsigned long long count = argc == 5 ? strtoull(argv[3], NULL, 10) : 0;
+	unsigned long rate = argc == 5 ? strtoul(argv[4], NULL, 10) : 0;
+
+	if (argc != 5 || !count || !rate || rate > 1000000 || !store_path_valid(argv[1])) {
+		snprintf(reply, len, "error usage: storm PATH VALUE COUNT RATE");
+		return -1;
+	}
+	free(st->path);
+	free(st->value);
+	st->path = strdup(argv[1]);
+	st->value = strdup(argv[2]);
+	if (!st->path || !st->value) {
+		snprintf(reply, len, "error out of memory");
+		st->left = 0;
+		return -1;
+	}
+	st->left = count;
+	st->done = 0;
+	st->rate = (unsigned)rate;
+	clock_gettime(CLOCK_MONOTONIC, &st->start);
+	snprintf(reply, len, "ok");
+	return 0;
+}
 
 static void run_control(struct sim *sim, int fd, int argc, char **argv)
 {
@@ -83,6 +150,11 @@ static void run_control(struct sim *sim, int fd, int argc, char **argv)
 			 "ok requests=%llu connections=%u watches=%u nodes=%zu domains=%u",
 			 (unsigned long long)st.requests, st.connections, st.watches,
 			 sim->store->nnodes, model_domain_count(sim->model));
+	} else if (strcmp(argv[0], "storm") == 0) {
+		storm_start(sim, argc, argv, reply, sizeof(reply));
+	} else if (strcmp(argv[0], "storm-status") == 0) {
+		snprintf(reply, sizeof(reply), "ok done=%llu left=%llu",
+			 sim->storm.done, sim->storm.left);
 	} else if (strcmp(argv[0], "reset-stats") == 0) {
 		sim_xs_reset_stats(sim->xs);
 		snprintf(reply, sizeof(reply), "ok");
@@ -208,7 +280,7 @@ int main(int argc, char **argv)
 			model_domain_count(sim.model), sim.store->nnodes, xs_path);
 
 	while (!stop_requested && !sim.quit) {
-		int n = 0, n_xs, n_xend = 0, timeout = stats_root ? 200 : 1000;
+		int n = 0, n_xs, n_xend = 0, timeout = stats_root ? 200 : 1000, storm_due;
 
 		if (stats_root) {
 			struct timespec now;
@@ -235,6 +307,9 @@ int main(int argc, char **argv)
 			fds[0].events = POLLIN;
 			n = 1;
 		}
+		storm_due = storm_run(&sim);
+		if (storm_due >= 0 && storm_due < timeout)
+			timeout = storm_due;
 		n_xs = sim_xs_pollfds(sim.xs, fds + n, MAX_POLL - n);
 		n += n_xs;
 		if (sim.xend) {
@@ -271,6 +346,8 @@ out:
 	}
 	if (pidfile)
 		unlink(pidfile);
+	free(sim.storm.path);
+	free(sim.storm.value);
 	sim_xend_free(sim.xend);
 	sim_xs_free(sim.xs);
 	model_free(sim.model);

@@ -1,4 +1,4 @@
-/* Unit tests: snapshots, the dirty set and the merge of driver views. */
+/* Unit tests: snapshots, the dirty set, re-read pacing and the merge of driver views. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +8,7 @@
 
 #include "core/xen_driver.h"
 #include "core/xen_merge.h"
+#include "core/xen_pace.h"
 #include "core/xen_snapshot.h"
 #include "core/xen_alloc.h"
 #include "core/xen_log.h"
@@ -242,6 +243,74 @@ static void test_grow_and_driver_contract(void **state)
 	assert_int_equal(xen_driver_ops_complete(&out, &in), -1);
 }
 
+/* One re-read per interval per domain, none lost, none skipped at the wrap. */
+static void test_pace_interval(void **state)
+{
+	struct xen_pace p;
+	struct xen_dirty d;
+	long next;
+
+	(void)state;
+	assert_int_equal(xen_pace_init(&p, 1000, 100000), 0);
+	xen_dirty_init(&d);
+	xen_pace_note(&p, 5);
+	assert_int_equal(xen_pace_take(&p, 10000, &d), -1);
+	xen_dirty_seal(&d);
+	assert_true(xen_dirty_has(&d, 5));
+	xen_pace_read(&p, 5, 10000);
+	xen_dirty_free(&d);
+	/* changed again at once: deferred to the end of the interval */
+	xen_pace_note(&p, 5);
+	next = xen_pace_take(&p, 10100, &d);
+	assert_int_equal(next, 900);
+	assert_int_equal(d.n_domids, 0);
+	assert_int_equal(xen_pace_take(&p, 11000, &d), -1);
+	xen_dirty_seal(&d);
+	assert_true(xen_dirty_has(&d, 5));
+	xen_dirty_free(&d);
+	/* the cursor past the last full word still finds low domids */
+	xen_pace_note(&p, 32751);
+	xen_pace_take(&p, 20000, &d);
+	xen_dirty_free(&d);
+	xen_pace_note(&p, 2);
+	xen_pace_note(&p, 70);
+	xen_pace_take(&p, 30000, &d);
+	xen_dirty_seal(&d);
+	assert_int_equal(d.n_domids, 2);
+	assert_true(xen_dirty_has(&d, 2) && xen_dirty_has(&d, 70));
+	xen_dirty_free(&d);
+	xen_pace_free(&p);
+}
+
+/* Out of budget: waits, then takes the domain it skipped. */
+static void test_pace_budget(void **state)
+{
+	struct xen_pace p;
+	struct xen_dirty d;
+	uint32_t id;
+	long next;
+
+	(void)state;
+	/* 100 requests a second, a re-read estimated at 32: four fit */
+	assert_int_equal(xen_pace_init(&p, 1000, 100), 0);
+	xen_dirty_init(&d);
+	for (id = 1; id <= 5; id++)
+		xen_pace_note(&p, id);
+	next = xen_pace_take(&p, 0, &d);
+	assert_int_equal(d.n_domids, 4);
+	assert_true(next > 0 && next <= 1000);
+	xen_dirty_free(&d);
+	/* the four took 400 requests in fact: the debt is paid first */
+	xen_pace_spend(&p, 400, 4);
+	assert_int_equal(xen_pace_take(&p, (uint64_t)next, &d), xen_pace_take(&p, (uint64_t)next, &d));
+	assert_int_equal(d.n_domids, 0);
+	xen_pace_take(&p, 4000, &d);
+	assert_int_equal(d.n_domids, 1);
+	assert_int_equal(d.domids[0], 5);
+	xen_dirty_free(&d);
+	xen_pace_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +320,8 @@ int main(void)
 		cmocka_unit_test(test_many_domains),
 		cmocka_unit_test(test_refcounts_share_domains),
 		cmocka_unit_test(test_dirty_set),
+		cmocka_unit_test(test_pace_interval),
+		cmocka_unit_test(test_pace_budget),
 		cmocka_unit_test(test_merge_priority_and_sources),
 		cmocka_unit_test(test_merge_nothing),
 		cmocka_unit_test(test_mark_new_instances),
