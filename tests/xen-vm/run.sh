@@ -22,7 +22,7 @@ TMO=${XENVM_TIMEOUT:-1200}
 ACCEL=${XENVM_ACCEL:-tcg}
 CPU=${XENVM_CPU:-max}
 BOOT_TMO=${XENVM_BOOT_TIMEOUT:-180}
-P9CACHE=${XENVM_P9CACHE:-mmap}
+P9CACHE=${XENVM_P9CACHE:-loose}
 XEN_CMDLINE=${XENVM_XEN_CMDLINE:-dom0_mem=1024M,max:1024M smap=0 smep=0 console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all}
 die() { echo "xen-vm: ERROR: $*" >&2; exit 2; }
 
