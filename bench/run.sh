@@ -363,7 +363,7 @@ if [ "${BENCH_STORM:-1}" = 1 ]; then
 	STORM_WRITES=10000 STORM_RATE=1000
 	echo "-- guest write storm, N=$STORM_N" >&2
 	cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-	storm_left() { "$SIM" ctl "$T/sim.ctl" storm-status | sed -n 's/.*left=\([0-9]*\).*/\1/p'; }
+	storm_done() { "$SIM" ctl "$T/sim.ctl" storm-status | grep -q ' left=0$'; }
 	storm_results=()
 	for target in "data/counter 1" "cpu/0/availability online"; do
 		set -- $target
@@ -380,15 +380,15 @@ if [ "${BENCH_STORM:-1}" = 1 ]; then
 				echo "  agent did not serve" >&2
 			sleep 1
 			"$SIM" ctl "$T/sim.ctl" reset-stats >/dev/null
-			c0=$(cpu_ticks "$AGENT_PID")
+			c0=$(cpu_ticks "$AGENT_PID") t0=$(now)
 			"$SIM" ctl "$T/sim.ctl" storm "/local/domain/1/$node" "$value" \
 				"$STORM_WRITES" "$STORM_RATE" >/dev/null
-			wait_for 60 test "$(storm_left)" = 0 || echo "  storm did not finish" >&2
+			wait_for 60 storm_done || echo "  storm did not finish" >&2
 			sleep 1.5	# the trailing re-read
-			c1=$(cpu_ticks "$AGENT_PID")
+			c1=$(cpu_ticks "$AGENT_PID") t1=$(now)
 			reqs=$("$SIM" ctl "$T/sim.ctl" stats | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
 			per=$(awk -v r="$reqs" -v w="$STORM_WRITES" 'BEGIN { printf "%.3f", r / w }')
-			cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" -v s="$((STORM_WRITES / STORM_RATE))" \
+			cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" -v s="$(elapsed "$t0" "$t1")" \
 				'BEGIN { printf "%.1f", 100 * (b - a) / hz / s }')
 			echo "  $node $mode: $reqs requests, $per per write, agent CPU ${cpu}%" >&2
 			storm_results+=("$node $mode $reqs $per $cpu")
@@ -399,7 +399,7 @@ if [ "${BENCH_STORM:-1}" = 1 ]; then
 	done
 	echo
 	echo "xenstore requests per guest write: one guest of $STORM_N writes $STORM_WRITES times at $STORM_RATE/s"
-	echo "(before = XENSNMP_XENSTORE_EVENTS=all: every event re-reads its domain at once; agent CPU = utime+stime over the storm)"
+	echo "(before = XENSNMP_XENSTORE_EVENTS=all: every event re-reads its domain at once; agent CPU = utime+stime over the storm and 1.5 s after)"
 	printf '%-22s %14s %14s %12s %12s %12s %12s\n' "guest writes to" req/write_before req/write_after \
 		req_before req_after cpu%_before cpu%_after
 	for i in 0 2; do
