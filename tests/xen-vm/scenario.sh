@@ -25,11 +25,11 @@ rm -rf "$W"; mkdir -p "$W"
 now() { date +%s.%N; }
 
 # How fast this emulation runs.  A fixed CPU-bound loop in dom0 is timed and
-# compared with 1 s (what it takes on a quiet two-core host, rounded up); every bound that
-# is about the emulator's speed (an xl call, an agent's start) is multiplied
-# by SLOW, so a slower machine is slower, not failing.  Bounds that are about
-# the agent (a row seen after the event it watched) stay 2 s, measured from
-# that event, and are given SLOW only for the query's own round trip.
+# compared with 1 s (about what it takes on a quiet two-core host); every
+# bound that is about the emulator's speed (an xl call, a daemon's start, a
+# guest's boot) is multiplied by SLOW, so a slower machine is slower, not
+# failing.  Bounds that are about the agent (a row seen after the event it
+# watched) stay 2 s, measured from that event.
 calibrate() {
 	local t i=0
 	t=$(now)
