@@ -15,7 +15,7 @@ type = "pv"
 kernel = "$P/vmlinuz"
 ramdisk = "$P/guest.cpio.gz"
 extra = "console=hvc0 loglevel=4 sleep=5"
-memory = 64
+memory = 96
 vcpus = 1
 on_poweroff = "destroy"
 EOC
