@@ -38,6 +38,7 @@ for i in $(seq 1 "$N"); do
 		else
 			where="check: $(grep -a -m1 'FAIL - ' "$log" | sed 's/.*FAIL - //' | cut -c1-90)"
 		fi
+		grep -aq "EMULATOR FAULT" "$d/run.log" && where="emulator ($(sed -n 's/.*EMULATOR FAULT: //p' "$d/run.log" | head -n1)); $where"
 		grep -aq "HANG:" "$d/run.log" && where="hang: $(sed -n "s/.*HANG: \(.*\) (QEMU.*/\1/p" "$d/run.log" | head -n1)"; cp "$CACHE"/hang.txt "$d/" 2>/dev/null
 	fi
 	printf '%-4s %-5s %-8s %-9s %-9s %s\n' "$i" "$([ "$rc" -eq 0 ] && echo PASS || echo "FAIL")" \
