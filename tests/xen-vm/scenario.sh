@@ -137,6 +137,12 @@ say "=== xensnmpd on real Xen: $(xl info | awk -F': *' '/^xen_version/ { print $
 say "emulation speed: calibration loop ${CALIB}s (1 s on a quiet host): bounds x$SLOW (at most 4)"
 xl list
 
+# dom0 as a host boots it: the backend drivers loaded, a bridge for the guests
+BRIDGE=xenbr-test
+modprobe -a xen-netback xen-blkback bridge loop >"$W/modprobe.log" 2>&1 || say "modprobe: $(cat "$W/modprobe.log")"
+ip link add "$BRIDGE" type bridge && ip addr add 10.99.0.1/24 dev "$BRIDGE" && ip link set "$BRIDGE" up ||
+	fail "cannot make the bridge $BRIDGE in dom0"
+
 # --- 1. root agent -----------------------------------------------------------
 say "=== root agent"
 if start_snmpd; then pass "snmpd (AgentX master) answers"; else
@@ -316,10 +322,7 @@ say "=== guests"
 guest_cfg xvm-paused 80 96 1 2 60
 # xvm-running has a vif on a bridge of dom0's and a file-backed disk; it
 # pings dom0 and reads its disk once (tests/xen-vm/guest-init)
-BRIDGE=xenbr-test VIF_MAC=00:16:3e:5a:17:01 DISK_DEV=xvda DISK_DEVID=51712
-modprobe -a xen-netback xen-blkback bridge loop >"$W/modprobe.log" 2>&1 || say "modprobe: $(cat "$W/modprobe.log")"
-ip link add "$BRIDGE" type bridge && ip addr add 10.99.0.1/24 dev "$BRIDGE" && ip link set "$BRIDGE" up ||
-	fail "cannot make the bridge $BRIDGE in dom0"
+VIF_MAC=00:16:3e:5a:17:01 DISK_DEV=xvda DISK_DEVID=51712
 dd if=/dev/zero of="$W/disk.img" bs=1M count=8 2>/dev/null
 guest_cfg xvm-running 96 96 1 1 60 "net=10.99.0.2 peer=10.99.0.1 disk=$DISK_DEV"
 cat >> "$W/xvm-running.cfg" <<EOC
