@@ -9,8 +9,8 @@ t0=$(date +%s)
 "$here/setup.sh" ${2:+"$2"} || { echo "xen-vm: setup failed" >&2; exit 2; }
 t1=$(date +%s)
 # One more boot only for a failure that run.sh proved to be the emulated
-# machine's (rc 98: dom0 never came up, or a program in dom0 other than the
-# agent died of a signal), said loudly; any other failure is final.
+# machine's (rc 98: dom0 never brought its toolstack up), said loudly; any
+# other failure is final.
 export XENVM_TIMEOUT=${XENVM_TIMEOUT:-600}	# a healthy boot takes 100 to 150 s
 rc=0
 "$here/run.sh" "$@" || rc=$?

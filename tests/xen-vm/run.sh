@@ -133,16 +133,14 @@ if [ -z "$rc" ]; then
 	fi
 	rc=99
 fi
-# Failures that are the emulated machine's, not Xen's or the agent's: dom0
-# never reached its toolstack, or a program in dom0 that the agent does not
-# touch (bash, xl) died of a signal.  They exit 98, which check-xen.sh may
-# boot once more for; everything else is the suite's verdict.
+# The one failure that is the emulated machine's, not Xen's, the scenario's
+# or the agent's: dom0 never reached its toolstack.  It exits 98, which
+# check-xen.sh may boot once more for.  A core dumped in dom0 is printed
+# above but is not excused: the scenario's own bash dying in malloc at the
+# same check, boot after boot, turned out to be the script, not QEMU.
 if [ "$rc" -ne 0 ]; then
 	emu=""
 	[ -n "$hung" ] && ! grep -aq 'Xen toolstack up' "$LOG" && emu="dom0 never brought its toolstack up"
-	for core in "$X"/out/core.*; do
-		[ -f "$core" ] && [[ $core != *.bt ]] && [[ $core != *xensnmpd* ]] && emu="a dom0 program died of a signal: ${core##*/}"
-	done
 	if [ -n "$emu" ]; then
 		echo "xen-vm: EMULATOR FAULT: $emu (rc $rc)" >&2
 		rc=98

@@ -205,9 +205,9 @@ on_crash = "destroy"
 EOC
 }
 # jfield JSON KEY: the first number or string value of "KEY" in xl list -l output
-jfield() { tr -d '\n' <<<"$1" | grep -o "\"$2\": *\(\"[^\"]*\"\|[0-9]*\)" | head -n1 | sed 's/^[^:]*: *//; s/"//g'; }
+jfield() { printf '%s' "$1" | tr -d '\n' | grep -o "\"$2\": *\(\"[^\"]*\"\|[0-9]*\)" | head -n1 | sed 's/^[^:]*: *//; s/"//g'; }
 javail() {	# number of entries in "avail_vcpus": [ ... ]
-	tr -d '\n ' <<<"$1" | grep -o '"avail_vcpus":\[[^]]*\]' | sed 's/.*\[//; s/\]//' |
+	printf '%s' "$1" | tr -d '\n ' | grep -o '"avail_vcpus":\[[^]]*\]' | sed 's/.*\[//; s/\]//' |
 		awk -F, '{ print ($0 == "" ? 0 : NF) }'
 }
 UUID_OID=$(oid xdmDomainUUID)
