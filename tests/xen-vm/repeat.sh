@@ -1,7 +1,7 @@
 #!/bin/bash
 # make check-xen-repeat N=20: boots the real-Xen suite N times in a row,
 # with no retry, and prints one line per boot: PASS or FAIL, where it failed
-# (boot hang, xl crash, xl timeout, which check), the boot's own timings and
+# (boot hang, emulator fault, a dom0 program killed by a signal, which check), the boot's own timings and
 # its wall time; then the failure rate.  Each boot's console and dom0 logs
 # are kept in CACHE/repeat/N/.
 # Usage: repeat.sh BUILD_DIR N [CACHE_DIR]
@@ -34,7 +34,7 @@ for i in $(seq 1 "$N"); do
 		if [ ! -s "$log" ]; then
 			where="boot: $(grep -a -v '^\s*$' "$d/console.log" | tail -n 1 | tr -d '\r' | cut -c1-80)"
 		elif grep -aq 'Segmentation fault' "$log"; then
-			where="xl crash: $(grep -a -m1 'Segmentation fault' "$log" | cut -c1-80)"
+			where="crash in dom0: $(grep -a -m1 'Segmentation fault' "$log" | cut -c1-80)"
 		else
 			where="check: $(grep -a -m1 'FAIL - ' "$log" | sed 's/.*FAIL - //' | cut -c1-90)"
 		fi
