@@ -48,6 +48,8 @@ X=$R/xentest
 rm -rf "$X"
 mkdir -p "$X/bin" "$X/mib/ietf" "$X/out"
 cp "$AGENT" "$X/bin/xensnmpd"
+# vecstress (stress-exec.sh): static, so that it needs nothing of the root
+gcc -O1 -static -o "$X/bin/vecstress" "$here/vecstress.c" 2>/dev/null || echo "xen-vm: cannot build vecstress (stress-exec.sh needs it)" >&2
 cp "$top/mib/XEN-DOMAIN-MIB.txt" "$X/mib/"
 cp -r "$top/mib/ietf/." "$X/mib/ietf/"
 cp "${XENVM_SCENARIO:-$here/scenario.sh}" "$X/scenario.sh"	# XENVM_SCENARIO: another dom0 script (stress-xl.sh)
