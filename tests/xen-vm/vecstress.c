@@ -8,9 +8,14 @@
  * fault that shows up elsewhere as a random crash in glibc's string
  * functions.  Used by stress-exec.sh on the emulated Xen host.
  *
- * Usage: vecstress SECONDS [NPROC]   exit 0 clean, 1 corrupted, 2 usage
+ * Usage: vecstress SECONDS [NPROC [SLEEP_US]]   exit 0 clean, 1 corrupted,
+ * 2 usage.  With SLEEP_US each round sleeps instead of spinning: a switch
+ * out is certain and the cost to the machine is small, so the suite can
+ * check its platform while it runs.
  */
 #include <cpuid.h>
+#include <errno.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +38,19 @@ static int avx_usable(void)
 }
 
 #define NREG 16
+
+/* SIGTERM ends the run early, with the summary printed as usual */
+static volatile sig_atomic_t stop;
+static pid_t children[64];
+static int nchildren;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+	for (int i = 0; i < nchildren; i++)
+		kill(children[i], SIGTERM);
+}
 typedef struct { uint64_t q[4]; } reg256;
 
 static void load_avx(const reg256 *r)
@@ -91,14 +109,14 @@ static void store_sse(reg256 *r)
 		: : "r"(r) : "memory");
 }
 
-static int worker(int id, int secs, int avx)
+static int worker(int id, int secs, int avx, long sleep_us)
 {
 	reg256 want[NREG], got[NREG];
 	unsigned long rounds = 0, bad = 0;
 	time_t end = time(NULL) + secs;
 	uint64_t seed = 0x9e3779b97f4a7c15ULL * (uint64_t)(id + 1);
 
-	while (time(NULL) < end) {
+	while (!stop && time(NULL) < end) {
 		for (int i = 0; i < NREG; i++)
 			for (int j = 0; j < 4; j++) {
 				seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17;
@@ -106,11 +124,16 @@ static int worker(int id, int secs, int avx)
 			}
 		memset(got, 0, sizeof(got));
 		if (avx) load_avx(want); else load_sse(want);
-		/* spin without touching vector registers, so that the kernel
-		 * or Xen switches this task out meanwhile */
-		for (volatile unsigned long k = 0; k < 200000; k++)
-			;
-		if (rounds % 16 == 0)
+		/* sleep or spin without touching vector registers (raw system
+		 * calls: a libc call may use them), so that the kernel or Xen
+		 * switches this task out meanwhile */
+		if (sleep_us > 0) {
+			struct timespec ts = { sleep_us / 1000000, (sleep_us % 1000000) * 1000 };
+			__asm__ volatile("mov $35, %%eax\n syscall" : : "D"(&ts), "S"(0) : "rax", "rcx", "r11", "memory");	/* nanosleep */
+		} else
+			for (volatile unsigned long k = 0; k < 200000; k++)
+				;
+		if (sleep_us == 0 && rounds % 16 == 0)
 			__asm__ volatile("mov $24, %%eax\n syscall" : : : "rax", "rcx", "r11", "memory");	/* sched_yield */
 		if (avx) store_avx(got); else store_sse(got);
 		rounds++;
@@ -133,15 +156,31 @@ static int worker(int id, int secs, int avx)
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		return fprintf(stderr, "usage: %s SECONDS [NPROC]\n", argv[0]), 2;
+		return fprintf(stderr, "usage: %s SECONDS [NPROC [SLEEP_US]]\n", argv[0]), 2;
 	int secs = atoi(argv[1]), n = argc > 2 ? atoi(argv[2]) : 2;
+	long sleep_us = argc > 3 ? atol(argv[3]) : 0;
 	int avx = avx_usable();
-	for (int i = 0; i < n; i++)
-		if (fork() == 0)
-			_exit(worker(i, secs, avx));
+	if (n < 1 || n > 64)
+		return fprintf(stderr, "%s: NPROC must be 1 to 64\n", argv[0]), 2;
+	signal(SIGTERM, on_term);
+	for (int i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			nchildren = 0;
+			_exit(worker(i, secs, avx, sleep_us));
+		}
+		if (pid > 0)
+			children[nchildren++] = pid;
+	}
 	int st, rc = 0;
-	while (wait(&st) > 0)
+	for (;;) {
+		pid_t w = wait(&st);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			break;
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			rc = 1;
+	}
 	return rc;
 }
