@@ -17,7 +17,7 @@ SUITE=bookworm
 XENPKG=xen-hypervisor-4.17-amd64
 # dom0 userspace: the Xen toolstack, net-snmp (master agent and tools) and
 # the libraries xensnmpd links against
-DOM0_PKGS=xen-utils-4.17,xenstore-utils,libxenstore4,snmpd,snmp,libsnmp40,libcurl4,libxml2,kmod,procps,busybox,util-linux,passwd,iproute2
+DOM0_PKGS=xen-utils-4.17,xenstore-utils,libxenstore4,snmpd,snmp,snmptrapd,libsnmp40,libcurl4,libxml2,kmod,procps,busybox,util-linux,passwd,iproute2
 # (iproute2: Xen's vif-bridge hotplug script needs ip)
 # virtio + 9p modules, loaded in this order by the initramfs
 INITRD_MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci 9pnet 9pnet_virtio netfs fscache 9p"

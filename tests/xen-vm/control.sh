@@ -1,0 +1,186 @@
+# Domain control with snmpset on real Xen, and the notifications it raises.
+# Sourced by scenario.sh (its helpers, snmpd and the root agent are up):
+# control_checks acts on a guest of its own through the xdmControl objects
+# with the SNMPv3 user of contrib/snmpd-xensnmp-control.conf, and checks
+# each effect against xl, xenstore and the traps snmptrapd received in dom0;
+# control_readonly_checks runs against the unprivileged agent.
+
+V3=(-v3 -l authPriv -u xenops -a SHA-256 -A "$V3_AUTH" -x AES -X "$V3_PRIV" -t 15 -r 0 -OU "${MIBOPTS[@]}")
+v3get() { snmpget "${V3[@]}" -Oqv "$ADDR" "XEN-DOMAIN-MIB::$1" 2>&1; }
+# uuid_index UUID: the control table's index (the 16 octets in decimal)
+uuid_index() {
+	local u=${1//-/} i
+	for ((i = 0; i < 32; i += 2)); do printf '.%d' "0x${u:i:2}"; done
+}
+# ctl_set VARBIND...: one PDU with the current spin lock and the varbinds;
+# prints snmpset's output, returns its status.  No retransmission (-r 0):
+# a resent PDU carries a used lock and is refused by design.
+CTL_LOCK=""
+ctl_set() {
+	CTL_LOCK=$(v3get xdmControlSpinLock.0)
+	snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$CTL_LOCK" "$@" 2>&1
+}
+# result_settled: the newest request in the results table is no longer
+# inProgress (the scenario makes one request at a time); works after the
+# domain's control row went with it.  RESULT_N, RESULT_STATUS: that row.
+result_settled() {
+	local l
+	l=$(snmpwalk "${V3[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xdmResultStatus 2>/dev/null | tail -n 1)
+	RESULT_N=${l%% *}; RESULT_N=${RESULT_N##*.}; RESULT_STATUS=${l#* }
+	[[ $RESULT_N =~ ^[0-9]+$ ]] && [ "$RESULT_STATUS" != inProgress ]
+}
+xl_state() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
+is_paused() { [[ $(xl_state "$1") == *p* ]]; }
+is_unpaused() { local s; s=$(xl_state "$1"); [ -n "$s" ] && [[ $s != *p* ]]; }
+is_gone() { ! xl domid "$1" >/dev/null 2>&1; }
+# traps_with STRING...: the traps received so far that contain every STRING
+traps_with() {
+	awk -v RS='\n==END==\n' -v n="$#" 'BEGIN { for (i = 1; i < ARGC; i++) want[i] = ARGV[i]; ARGC = 1 }
+		{ ok = 1; for (i = 1; i <= n; i++) if (index($0, want[i]) == 0) ok = 0; if (ok) print $0 "\n==END==" }' \
+		"$@" < "$TRAP_LOG"
+}
+# trap_seen SINCE STRING...: a trap received after SINCE (date +%s.%N) that
+# contains every STRING; TRAP_T is when it arrived
+trap_seen() {
+	local since=$1; shift
+	TRAP_T=$(traps_with "$@" | awk -v s="$since" '/^T / && $2 >= s { print $2; exit }')
+	[ -n "$TRAP_T" ]
+}
+# act NAME ACTION-DESCRIPTION EFFECT-TEST VARBIND...: the SET, then the effect
+# seen by xl; prints the SET-to-effect time into the pass line
+act() {
+	local name=$1 what=$2 effect=$3 out t0; shift 3
+	t0=$(now)
+	if ! out=$(ctl_set "$@"); then fail "$what: snmpset refused: $out"; return 1; fi
+	if wait_for "$(scaled 60)" "$effect" "$name"; then
+		ACT_T=$t0
+		pass "$what: effect seen by xl $(diff_s "$t0" "$POLL_T")s after snmpset started"
+		SET_TIMES="$SET_TIMES $what=$(diff_s "$t0" "$POLL_T")s"
+	else fail "$what: no effect within $(scaled 60)s (xl list: $(xl list "$name" 2>&1 | tail -n 1))"; return 1; fi
+}
+check_result() {	# check_result UUID WHAT: the newest result is UUID's, a success
+	if wait_for "$(scaled 30)" result_settled; then
+		check_eq "$2: xdmResultStatus.$RESULT_N" success "$RESULT_STATUS"
+		check_eq "$2: xdmResultUUID.$RESULT_N" "$1" "$(v3get "xdmResultUUID.$RESULT_N" | tr -d '"' | tr A-F a-f)"
+	else fail "$2: the request is still in progress or has no result [$RESULT_N $RESULT_STATUS]"; fi
+}
+check_trap() {	# check_trap SINCE WHAT STRING...: a notification within 1 s of SINCE... (reported)
+	local since=$1 what=$2; shift 2
+	if wait_for 5 trap_seen "$since" "$@"; then
+		pass "$what: notification received $(diff_s "$since" "$TRAP_T")s later"
+		TRAP_TIMES="$TRAP_TIMES $what=$(diff_s "$since" "$TRAP_T")s"
+	else fail "$what: no notification with [$*] within 5 s (traps: $(grep -c '^T ' "$TRAP_LOG"))"; fi
+}
+
+control_checks() {
+	say "=== control with snmpset"
+	SET_TIMES="" TRAP_TIMES=""
+	guest_cfg xvm-ctl 96 128 1 2 600
+	echo "vif = [ 'mac=00:16:3e:5a:17:02,bridge=xenbr-test' ]" >> "$W/xvm-ctl.cfg"
+	local t_create; t_create=$(now)
+	if ! xl_create xvm-ctl; then fail "xl create xvm-ctl"; cat "$W/xl-create-xvm-ctl.log"; return; fi
+	local cid uuid idx out t left
+	cid=$(xl domid xvm-ctl)
+	uuid=$(jfield "$(xl list -l xvm-ctl)" uuid)
+	idx=$(uuid_index "$uuid")
+	say "xvm-ctl: domid $cid, uuid $uuid"
+	wait_for "$(scaled 60)" grep -q "guest: up" /var/log/xen/console/guest-xvm-ctl.log ||
+		fail "xvm-ctl did not boot its userspace"
+	wait_for 5 name_is "$cid" xvm-ctl || fail "xvm-ctl not served as domid $cid"
+	check_eq "xdmControlName of xvm-ctl's UUID" xvm-ctl "$(v3get "xdmControlName$idx" | tr -d '"')"
+	check_trap "$t_create" "xl create: xdmDomainCreated" xdmDomainCreated "$uuid"
+
+	# pause, and the same PDU resent after an unpause: refused, nothing done
+	act xvm-ctl "pause" is_paused "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause && {
+		local lock1=$CTL_LOCK t1=$ACT_T
+		check_result "$uuid" pause
+		check_trap "$t1" "pause: xdmDomainStateChanged" xdmDomainStateChanged "$uuid" paused
+		check_trap "$t1" "pause: xdmActionFinished" xdmActionFinished "$uuid" success
+		act xvm-ctl "unpause" is_unpaused "XEN-DOMAIN-MIB::xdmControlAction$idx" i unpause
+		check_result "$uuid" unpause
+		out=$(snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$lock1" \
+			"XEN-DOMAIN-MIB::xdmControlAction$idx" i pause 2>&1)
+		check_match "the pause PDU resent: inconsistentValue" 'inconsistentValue' "$out"
+		sleep 2
+		if is_unpaused xvm-ctl; then pass "the resent pause did nothing (xl: $(xl_state xvm-ctl))"
+		else fail "the resent pause paused the domain (xl: $(xl_state xvm-ctl))"; fi
+	}
+	out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i unpause)
+	check_match "unpause of a running domain: inconsistentValue" 'inconsistentValue' "$out"
+	out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 1)
+	check_match "memory target below the range: wrongValue" 'wrongValue' "$out"
+	out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlAction.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0" i pause)
+	check_match "pause of Domain-0: wrongValue" 'wrongValue' "$out"
+	out=$(snmpset "${SNMPOPTS[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i 1 2>&1)
+	check_match "SET with the read-only v2c community refused" 'noAccess|notWritable|authorizationError|noSuchName' "$out"
+
+	# memory target: the toolstack's memory/target node and xl's view
+	t=$(now)
+	if out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 65536); then
+		mem_is() { [ "$(xenstore-read "/local/domain/$cid/memory/target" 2>/dev/null)" = 65536 ]; }
+		if wait_for "$(scaled 30)" mem_is; then
+			pass "memory target 65536 KiB: memory/target set $(diff_s "$t" "$POLL_T")s after snmpset started"
+			SET_TIMES="$SET_TIMES memory=$(diff_s "$t" "$POLL_T")s"
+		else fail "memory target: memory/target is [$(xenstore-read "/local/domain/$cid/memory/target" 2>&1)]"; fi
+		check_result "$uuid" "memory target"
+		check_eq "xl list -l target_memkb" 65536 "$(jfield "$(xl list -l xvm-ctl)" target_memkb)"
+	else fail "memory target: snmpset refused: $out"; fi
+
+	# online vCPUs: 2 of 2
+	t=$(now)
+	if out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlVcpusOnline$idx" u 2); then
+		vcpus_online() { [ "$(xl vcpu-list xvm-ctl 2>/dev/null | awk 'NR > 1 && $5 !~ /p/ { n++ } END { print n + 0 }')" = 2 ]; }
+		if wait_for "$(scaled 30)" vcpus_online; then
+			pass "2 vCPUs online: xl vcpu-list shows them $(diff_s "$t" "$POLL_T")s after snmpset started"
+			SET_TIMES="$SET_TIMES vcpus=$(diff_s "$t" "$POLL_T")s"
+		else fail "2 vCPUs online: xl vcpu-list: $(xl vcpu-list xvm-ctl 2>&1 | tail -n +2 | tr '\n' '|')"; fi
+		check_eq "cpu/1/availability" online "$(xenstore-read "/local/domain/$cid/cpu/1/availability" 2>&1)"
+		check_result "$uuid" vcpus
+	else fail "vCPUs: snmpset refused: $out"; fi
+
+	# reboot: the guest's init reboots, xl brings it back under a new domid
+	local old=$cid
+	new_domid() { local d; d=$(xl domid xvm-ctl 2>/dev/null); [ -n "$d" ] && [ "$d" != "$old" ]; }
+	if act xvm-ctl "reboot" new_domid "XEN-DOMAIN-MIB::xdmControlAction$idx" i reboot; then
+		cid=$(xl domid xvm-ctl)
+		check_eq "after reboot: same UUID" "$uuid" "$(jfield "$(xl list -l xvm-ctl)" uuid)"
+		check_match "the guest was asked to reboot" 'reboot requested' "$(grep 'requested' /var/log/xen/console/guest-xvm-ctl.log* 2>/dev/null | tail -n 1)"
+		check_trap "$ACT_T" "reboot: xdmDomainDestroyed (domid $old)" xdmDomainDestroyed "$uuid"
+		check_trap "$ACT_T" "reboot: xdmDomainCreated (domid $cid)" xdmDomainCreated "$uuid"
+		wait_for 5 name_is "$cid" xvm-ctl && pass "the new domid $cid is served" || fail "new domid $cid not served"
+		check_eq "the control row follows the UUID" xvm-ctl "$(v3get "xdmControlName$idx" | tr -d '"')"
+		wait_for "$(scaled 60)" grep -c "guest: up" /var/log/xen/console/guest-xvm-ctl.log
+	fi
+
+	# shutdown: the guest's init powers off, the domain goes
+	if act xvm-ctl "shutdown" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i shutdown; then
+		check_match "the guest was asked to power off" 'poweroff requested' "$(grep 'requested' /var/log/xen/console/guest-xvm-ctl.log* 2>/dev/null | tail -n 1)"
+		check_trap "$ACT_T" "shutdown: xdmDomainDestroyed" xdmDomainDestroyed "$uuid"
+		# the row went with the domain: the results table keeps the request
+		check_result "$uuid" "shutdown (read after the domain went)"
+	fi
+
+	# destroy: nothing of it left in xenstore, nor in xl list
+	if xl_create xvm-ctl; then
+		cid=$(xl domid xvm-ctl); uuid=$(jfield "$(xl list -l xvm-ctl)" uuid); idx=$(uuid_index "$uuid")
+		wait_for 5 name_is "$cid" xvm-ctl
+		wait_for "$(scaled 30)" xenstore-read "/local/domain/0/backend/vif/$cid/0/state"
+		if act xvm-ctl "destroy" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i destroy; then
+			left=$(for k in vif vbd qdisk; do xenstore-ls "/local/domain/0/backend/$k/$cid" 2>/dev/null | head -n 1; done; xenstore-ls "/local/domain/$cid" 2>/dev/null | head -n 1)
+			check_eq "after destroy: no backend node nor home of domid $cid" "" "$left"
+			check_trap "$ACT_T" "destroy: xdmDomainDestroyed" xdmDomainDestroyed "$uuid"
+			check_trap "$ACT_T" "destroy: xdmActionFinished" xdmActionFinished "$uuid" success
+			check_result "$uuid" "destroy (read after the row went)"
+			out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause)
+			check_match "pause of the destroyed UUID: noCreation" 'noCreation|inconsistentName|noSuchName' "$out"
+		fi
+	else fail "xl create xvm-ctl (for destroy)"; fi
+	say "SET-to-effect:$SET_TIMES"
+	say "notification latency:$TRAP_TIMES"
+}
+
+control_readonly_checks() {
+	local out
+	out=$(snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$(v3get xdmControlSpinLock.0)" 2>&1)
+	check_match "read-only agent: SET of the spin lock refused (notWritable)" 'notWritable' "$out"
+}
