@@ -655,9 +655,11 @@ size_t xen_conn_control_take(struct xen_conn *conn, struct xen_control_outcome *
 
 	pthread_mutex_lock(&conn->lock);
 	n = c->n_done < max ? c->n_done : max;
-	memcpy(out, c->done, n * sizeof(*out));
-	memmove(c->done, c->done + n, (c->n_done - n) * sizeof(*c->done));
-	c->n_done -= n;
+	if (n) {
+		memcpy(out, c->done, n * sizeof(*out));
+		memmove(c->done, c->done + n, (c->n_done - n) * sizeof(*c->done));
+		c->n_done -= n;
+	}
 	pthread_mutex_unlock(&conn->lock);
 	return n;
 }
