@@ -807,6 +807,70 @@ static void reserve2(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *
 	}
 }
 
+static struct result *result_for(const struct set_item *it)
+{
+	struct result *r = new_result();
+
+	r->request = request_of(it);
+	r->value = it->column == XENCTL_ACTION ? 0 : (uint32_t)it->value;
+	memcpy(r->uuid, it->uuid, UUID_LEN);
+	xen_bytes_set(&r->name, it->dom_name, strlen(it->dom_name));
+	r->domid = it->domid;
+	r->status = XENSNMP_RESULT_IN_PROGRESS;
+	snprintf(r->requester, sizeof(r->requester), "%s", ctl.set.requester);
+	return r;
+}
+
+static void record_failure(struct result *r, const char *why)
+{
+	char uuid[37];
+
+	r->status = XENSNMP_RESULT_FAILED;
+	snprintf(r->detail, sizeof(r->detail), "%s", why);
+	clock_gettime(CLOCK_REALTIME, &r->ended);
+	format_uuid(r->uuid, uuid);
+	snmp_log(LOG_ERR, "xensnmp: control #%u: %s %s (domid %u, %s) from %s: failed: %s\n",
+		 r->index, request_name(r->request), r->name.data ? r->name.data : "", r->domid,
+		 uuid, r->requester, why);
+}
+
+/*
+ * ACTION: the lock moves, and a request that cannot be taken now (the
+ * toolstack connection is down) fails here, where the error still
+ * reaches the manager as commitFailed: through AgentX, an error in
+ * COMMIT (the CleanupSet) is never reported.
+ */
+static void action(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	netsnmp_request_info *req;
+	enum xen_control_state st;
+	char why[256];
+
+	if (!ctl.set.requester[0])
+		describe_requester(reqinfo, ctl.set.requester, sizeof(ctl.set.requester));
+	st = xen_conn_control_state(ctl.state->conn, why, sizeof(why));
+	if (st == XEN_CONTROL_DOWN || st == XEN_CONTROL_NONE) {
+		for (req = requests; req; req = req->next) {
+			struct set_item *it = find_item(req->requestvb->name,
+							req->requestvb->name_length);
+			struct xen_control_request none = { 0 };
+
+			if (!it || !it->acts)
+				continue;
+			/* refused, and asks the connection to try the toolstack again */
+			xen_conn_control_submit(ctl.state->conn, &none, why, sizeof(why));
+			record_failure(result_for(it), why);
+			netsnmp_set_request_error(reqinfo, req, SNMP_ERR_COMMITFAILED);
+			return;
+		}
+	}
+	if (ctl.set.have_lock) {
+		ctl.set.lock_before = ctl.lock;
+		ctl.lock = ctl.lock == LOCK_MAX ? 0 : ctl.lock + 1;
+		ctl.set.lock_applied = true;
+	}
+}
+
 /* COMMIT: each request gets its row and goes to the control thread. */
 static void commit(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
@@ -823,14 +887,7 @@ static void commit(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *re
 		if (!it || !it->acts)
 			continue;
 		format_uuid(it->uuid, uuid);
-		r = new_result();
-		r->request = request_of(it);
-		r->value = it->column == XENCTL_ACTION ? 0 : (uint32_t)it->value;
-		memcpy(r->uuid, it->uuid, UUID_LEN);
-		xen_bytes_set(&r->name, it->dom_name, strlen(it->dom_name));
-		r->domid = it->domid;
-		r->status = XENSNMP_RESULT_IN_PROGRESS;
-		snprintf(r->requester, sizeof(r->requester), "%s", ctl.set.requester);
+		r = result_for(it);
 
 		memset(&xr, 0, sizeof(xr));
 		xr.id = r->index;
@@ -840,12 +897,8 @@ static void commit(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *re
 		snprintf(xr.name, sizeof(xr.name), "%s", it->dom_name);
 		xr.value = r->value;
 		if (xen_conn_control_submit(ctl.state->conn, &xr, why, sizeof(why)) < 0) {
-			r->status = XENSNMP_RESULT_FAILED;
-			snprintf(r->detail, sizeof(r->detail), "%s", why);
-			clock_gettime(CLOCK_REALTIME, &r->ended);
-			snmp_log(LOG_ERR, "xensnmp: control #%u: %s %s (domid %u, %s) from %s: "
-				 "failed: %s\n", r->index, request_name(r->request), it->dom_name,
-				 it->domid, uuid, r->requester, why);
+			/* lost between ACTION and now: recorded, and said where it can be */
+			record_failure(r, why);
 			netsnmp_set_request_error(reqinfo, req, SNMP_ERR_COMMITFAILED);
 			continue;
 		}
@@ -936,11 +989,7 @@ static int control_handler(netsnmp_mib_handler *handler,
 		reserve2(reqinfo, requests);
 		break;
 	case MODE_SET_ACTION:
-		if (ctl.set.have_lock) {
-			ctl.set.lock_before = ctl.lock;
-			ctl.lock = ctl.lock == LOCK_MAX ? 0 : ctl.lock + 1;
-			ctl.set.lock_applied = true;
-		}
+		action(reqinfo, requests);
 		break;
 	case MODE_SET_UNDO:
 		if (ctl.set.lock_applied)
