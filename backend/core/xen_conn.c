@@ -36,9 +36,8 @@ static const struct xen_driver_ops *const control_table[] = {
 #ifdef HAVE_LIBXL
 	&xen_libxl_driver,
 #endif
-	NULL,
+	NULL,	/* the end; the only entry when built without libxenlight */
 };
-#define N_CONTROL_DRIVERS (sizeof(control_table) / sizeof(control_table[0]) - 1)
 
 /* requests waiting for the control thread; more are refused */
 #define CONTROL_QUEUE 64
@@ -439,7 +438,7 @@ static void open_control(struct xen_conn *conn, bool first)
 	size_t i, used = 0;
 	bool any = false;
 
-	for (i = 0; i < N_CONTROL_DRIVERS; i++) {
+	for (i = 0; control_table[i]; i++) {
 		struct xen_driver_ops ops;
 
 		if (xen_driver_ops_complete(&ops, control_table[i]) < 0 || !ops.control ||
@@ -465,7 +464,7 @@ static void open_control(struct xen_conn *conn, bool first)
 			used = sizeof(why) - 1;
 	}
 	if (!any) {
-		set_control_state(conn, XEN_CONTROL_NONE, N_CONTROL_DRIVERS
+		set_control_state(conn, XEN_CONTROL_NONE, control_table[0]
 				  ? "no toolstack to act through on this host"
 				  : "built without libxenlight");
 		return;
