@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "xensnmp.h"
+#include "xensnmp_control.h"
 #include "xensnmp_tables.h"
 
 static const struct xensnmp_table_def *const table_defs[] = {
@@ -33,6 +34,7 @@ static struct {
 	int notify_fd;
 	struct xensnmp_table tables[N_TABLES];
 	netsnmp_handler_registration *host_reg;
+	bool control_registered;
 	bool registered;
 } mod = { .state.refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1 };
 
@@ -73,6 +75,7 @@ static void on_notify(int fd, void *data)
 	(void)fd;
 	(void)data;
 	xen_conn_process(mod.state.conn, log_sink, NULL);
+	xensnmp_control_collect(mod.state.conn);
 	snap = xen_conn_snapshot(mod.state.conn);
 	if (snap == mod.state.snap) {
 		xen_snapshot_unref(snap);
@@ -128,6 +131,15 @@ static void parse_path_token(const char *token, char *line)
 		strcpy(dst, line);
 }
 
+static void parse_dom0_token(const char *token, char *line)
+{
+	if (strcmp(line, "yes") == 0 || strcmp(line, "no") == 0)
+		xensnmp_control_allow_dom0(line[0] == 'y');
+	else
+		config_perror("xensnmpControlDom0 takes yes or no");
+	(void)token;
+}
+
 static const char *or_null(const char *s)
 {
 	return s[0] ? s : NULL;
@@ -150,6 +162,7 @@ static int before_config(int major, int minor, void *server, void *client)
 	(void)client;
 	if (!mod.refresh_fixed)
 		mod.state.refresh = XENSNMP_DEFAULT_REFRESH;
+	xensnmp_control_allow_dom0(false);
 	return SNMP_ERR_NOERROR;
 }
 
@@ -168,6 +181,7 @@ static int after_config(int major, int minor, void *server, void *client)
 		.xend_url = or_null(mod.xend_url),
 		.proc_root = or_null(mod.proc_root),
 		.sys_root = or_null(mod.sys_root),
+		.control = true,
 	};
 
 	(void)major;
@@ -201,6 +215,7 @@ void init_xensnmp(void)
 				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
 	register_app_config_handler("xensnmpProcRoot", parse_path_token, NULL, "directory");
 	register_app_config_handler("xensnmpSysRoot", parse_path_token, NULL, "directory");
+	register_app_config_handler("xensnmpControlDom0", parse_dom0_token, NULL, "yes|no");
 	snmp_register_callback(SNMP_CALLBACK_LIBRARY,
 			       SNMP_CALLBACK_PRE_READ_CONFIG, before_config,
 			       NULL);
@@ -216,6 +231,9 @@ void init_xensnmp(void)
 					   &mod.state) < 0)
 			snmp_log(LOG_ERR, "xensnmp: cannot register %s\n",
 				 table_defs[i]->name);
+	mod.control_registered = xensnmp_control_register(&mod.state) == 0;
+	if (!mod.control_registered)
+		snmp_log(LOG_ERR, "xensnmp: cannot register xdmControl\n");
 	mod.registered = true;
 }
 
@@ -234,6 +252,7 @@ void deinit_xensnmp(void)
 	unregister_app_config_handler("xensnmpXendUrl");
 	unregister_app_config_handler("xensnmpProcRoot");
 	unregister_app_config_handler("xensnmpSysRoot");
+	unregister_app_config_handler("xensnmpControlDom0");
 	if (mod.alarm)
 		snmp_alarm_unregister(mod.alarm);
 	mod.alarm = 0;
@@ -243,6 +262,8 @@ void deinit_xensnmp(void)
 		if (mod.host_reg)
 			netsnmp_unregister_handler(mod.host_reg);
 		mod.host_reg = NULL;
+		xensnmp_control_unregister();
+		mod.control_registered = false;
 		mod.registered = false;
 	}
 	if (mod.notify_fd >= 0)

@@ -108,10 +108,14 @@ stop_snmpd() {
 	SNMPD_PID=
 }
 
-# with_hypervisor: the agent's hypercalls go to the simulated host
-# (the libxenctrl stand-in, preloaded; sanitizers must let it come first)
+XLSIM=$top_builddir/tests/sim/.libs/libxlsim.so
+# with_hypervisor: the agent's hypercalls and toolstack calls go to the
+# simulated host (the libxenctrl and, when built, libxenlight stand-ins,
+# preloaded; sanitizers must let them come first)
 with_hypervisor() {
-	AGENT_ENV=("LD_PRELOAD=$XCSIM" "XENSIM_CONTROL=$T/sim.ctl"
+	local preload=$XCSIM
+	[ -e "$XLSIM" ] && preload="$preload $XLSIM"
+	AGENT_ENV=("LD_PRELOAD=$preload" "XENSIM_CONTROL=$T/sim.ctl"
 		   "ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0")
 }
 AGENT_ENV=()

@@ -172,6 +172,25 @@ column XENSNMP_VBD_TABLE_OID XENVBD_RD_BYTES xdmVbdRdBytes
 column XENSNMP_VBD_TABLE_OID XENVBD_WR_BYTES xdmVbdWrBytes
 column XENSNMP_VBD_TABLE_OID XENVBD_OO_REQS xdmVbdOoReqs
 column XENSNMP_VBD_TABLE_OID XENVBD_DISCONTINUITY_TIME xdmVbdDiscontinuityTime
+scalar XENSNMP_CONTROL_OID XENCTL_NODE_SPIN_LOCK xdmControlSpinLock
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_UUID xdmControlUUID
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_DOMAIN_INDEX xdmControlDomainIndex
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_NAME xdmControlName
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_ACTION xdmControlAction
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_MEM_TARGET xdmControlMemTarget
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_VCPUS_ONLINE xdmControlVcpusOnline
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_LAST_RESULT xdmControlLastResult
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_INDEX xdmResultIndex
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_REQUEST xdmResultRequest
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_VALUE xdmResultValue
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_UUID xdmResultUUID
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_NAME xdmResultName
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_DOMAIN_ID xdmResultDomainId
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_STATUS xdmResultStatus
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_DETAIL xdmResultDetail
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_REQUEST_TIME xdmResultRequestTime
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_END_TIME xdmResultEndTime
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_REQUESTER xdmResultRequester
 "
 
 declare -A MAPPED_CONST MAPPED_NAME
@@ -200,7 +219,8 @@ done <<<"$OBJECTS"
 for const in "${!ENUMOF[@]}"; do
 	case ${ENUMOF[$const]} in
 	xensnmp_host_scalar | xensnmp_domain_column | xensnmp_vcpu_column | \
-	xensnmp_vif_column | xensnmp_vbd_column)
+	xensnmp_vif_column | xensnmp_vbd_column | xensnmp_control_column | \
+	xensnmp_result_column)
 		[ -n "${MAPPED_CONST[$const]+x}" ] ||
 			fail "header constant $const has no MIB object in this test"
 		;;
@@ -300,6 +320,18 @@ check_enum xdmDomainAction xensnmp_domain_action \
 check_enum xdmDomainLastActionResult xensnmp_action_result \
 	none=XENSNMP_RESULT_NONE success=XENSNMP_RESULT_SUCCESS \
 	failed=XENSNMP_RESULT_FAILED inProgress=XENSNMP_RESULT_IN_PROGRESS
+check_enum xdmControlAction xensnmp_domain_action \
+	noAction=XENSNMP_ACTION_NO_ACTION pause=XENSNMP_ACTION_PAUSE \
+	unpause=XENSNMP_ACTION_UNPAUSE shutdown=XENSNMP_ACTION_SHUTDOWN \
+	reboot=XENSNMP_ACTION_REBOOT destroy=XENSNMP_ACTION_DESTROY
+check_enum xdmResultStatus xensnmp_action_result \
+	none=XENSNMP_RESULT_NONE success=XENSNMP_RESULT_SUCCESS \
+	failed=XENSNMP_RESULT_FAILED inProgress=XENSNMP_RESULT_IN_PROGRESS
+check_enum xdmResultRequest xensnmp_control_request \
+	pause=XENSNMP_REQUEST_PAUSE unpause=XENSNMP_REQUEST_UNPAUSE \
+	shutdown=XENSNMP_REQUEST_SHUTDOWN reboot=XENSNMP_REQUEST_REBOOT \
+	destroy=XENSNMP_REQUEST_DESTROY setMemTarget=XENSNMP_REQUEST_SET_MEM_TARGET \
+	setVcpus=XENSNMP_REQUEST_SET_VCPUS
 check_enum xdmVcpuState xensnmp_vcpu_state \
 	running=XENSNMP_VCPU_RUNNING blocked=XENSNMP_VCPU_BLOCKED \
 	offline=XENSNMP_VCPU_OFFLINE unknown=XENSNMP_VCPU_UNKNOWN
