@@ -119,6 +119,20 @@ expect_none() {
 
 now() { printf '%s' "$EPOCHREALTIME"; }
 
+# slowest_get: the slowest of 10 GETs 0.2 s apart, in ms (99999: no answer)
+slowest_get() {
+	local i a v ms worst=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		a=$EPOCHREALTIME
+		v=$(snmpget -v2c -c public -t 2 -r 0 -Oqv "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmHostName.0 2>&1)
+		ms=$(awk -v a="$a" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+		[ "$v" = "$(hostname)" ] || ms=99999
+		[ "$ms" -gt "$worst" ] && worst=$ms
+		sleep 0.2
+	done
+	echo "$worst"
+}
+
 # --- the checks, the same in both forms ----------------------------------
 run_checks() {
 	local t0 line i
@@ -243,19 +257,12 @@ run_checks() {
 	# --- a burst of 300 creations: capped, summarised, GETs answered ---
 	mark
 	dropped0=$(get xdmNotifyDropped.0)
-	t0=$(now)
+	quiet=$(slowest_get)
 	sim generate 300 >/dev/null
-	worst=0
-	for i in 1 2 3 4 5 6 7 8 9 10; do
-		a=$EPOCHREALTIME
-		v=$(snmpget -v2c -c public -t 2 -r 0 -Oqv "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmHostName.0 2>&1)
-		ms=$(awk -v a="$a" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
-		[ "$v" = "$(hostname)" ] || ms=99999
-		[ "$ms" -gt "$worst" ] && worst=$ms
-		sleep 0.2
-	done
-	log "latency: $FORM: slowest of 10 GETs during the burst: $worst ms"
-	[ "$worst" -lt 500 ] && pass "$FORM: GETs answered during the burst (slowest $worst ms)" ||
+	worst=$(slowest_get)
+	log "latency: $FORM: slowest of 10 GETs (snmpget run included): $quiet ms before, $worst ms during the burst"
+	# a GET that waited on the burst would wait for the next refresh (1 s)
+	[ "$worst" -lt 1000 ] && pass "$FORM: GETs answered during the burst (slowest $worst ms)" ||
 		fail "$FORM: a GET took $worst ms during the burst"
 	wait_for 10 sh -c "[ \$(snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmHostDomainCount.0) -ge 304 ]" ||
 		fail "$FORM: the burst's domains do not all show"
