@@ -302,6 +302,24 @@ echo "xensnmpNotifyRate $RATE" >"$T/agent.conf"
 with_hypervisor
 start_agent -c "$T/agent.conf"
 run_checks
+# a SET lasts until the configuration is read again, which sets the switches
+snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyCreatedEnable.0 i 2 >/dev/null 2>&1
+printf 'xensnmpNotifyRate %s\nxensnmpNotify snapshot no\n' $RATE >"$T/agent.conf"
+kill -HUP "$AGENT_PID"
+switches() { for o in Created Snapshot; do get xdmNotify${o}Enable.0; done | tr '\n' ' '; }
+wait_for 5 sh -c "[ \"\$(snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmNotifySnapshotEnable.0)\" = false ]" || true
+check_eq "subagent: SIGHUP: switches from the configuration, SETs forgotten" "true false " "$(switches)"
+stop_agent
+stop_snmpd
+stop_sim
+# a bad line is refused with a message that names the kinds
+printf 'xensnmpNotify everything no\nxensnmpNotifyRate 0\n' >"$T/bad.conf"
+start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn"
+start_snmpd
+start_agent -c "$T/bad.conf"
+check_match "subagent: unknown kind refused" 'unknown notification kind' "$(cat "$T/agent.log" "$T/agent.stderr")"
+check_match "subagent: bad rate refused" 'xensnmpNotifyRate takes a whole number' "$(cat "$T/agent.log" "$T/agent.stderr")"
+check_eq "subagent: the default rate stays" 20 "$(get xdmNotifyRateLimit.0)"
 stop_agent
 stop_snmpd
 stop_sim
