@@ -15,6 +15,7 @@
 
 #include "xensnmp.h"
 #include "xensnmp_control.h"
+#include "xensnmp_notify.h"
 #include "xensnmp_tables.h"
 
 static const struct xensnmp_table_def *const table_defs[] = {
@@ -79,10 +80,11 @@ static void on_notify(int fd, void *data)
 	snap = xen_conn_snapshot(mod.state.conn);
 	if (snap == mod.state.snap) {
 		xen_snapshot_unref(snap);
-		return;
+	} else {
+		xen_snapshot_unref(mod.state.snap);
+		mod.state.snap = snap;	/* tables rebuild on their next request */
 	}
-	xen_snapshot_unref(mod.state.snap);
-	mod.state.snap = snap;	/* tables rebuild on their next request */
+	xensnmp_notify_snapshot();	/* at once: notifications are due within 1 s */
 }
 
 static void on_timer(unsigned reg, void *clientarg)
@@ -163,6 +165,7 @@ static int before_config(int major, int minor, void *server, void *client)
 	if (!mod.refresh_fixed)
 		mod.state.refresh = XENSNMP_DEFAULT_REFRESH;
 	xensnmp_control_allow_dom0(false);
+	xensnmp_notify_reset_config();
 	return SNMP_ERR_NOERROR;
 }
 
@@ -226,6 +229,7 @@ void init_xensnmp(void)
 	mod.host_reg = xensnmp_register_host_scalars(&mod.state);
 	if (!mod.host_reg)
 		snmp_log(LOG_ERR, "xensnmp: cannot register xdmHost\n");
+	xensnmp_notify_init(&mod.state);
 	for (i = 0; i < N_TABLES; i++)
 		if (xensnmp_table_register(&mod.tables[i], table_defs[i],
 					   &mod.state) < 0)
@@ -266,6 +270,7 @@ void deinit_xensnmp(void)
 		mod.control_registered = false;
 		mod.registered = false;
 	}
+	xensnmp_notify_deinit();
 	if (mod.notify_fd >= 0)
 		unregister_readfd(mod.notify_fd);
 	mod.notify_fd = -1;

@@ -124,6 +124,13 @@ static int known_key(const char *key, const char *const *keys)
 	return 0;
 }
 
+/* shut down (for any reason) or crashed: what xenstored tells of */
+static bool is_down(const char *state)
+{
+	return strcmp(state, "shutdown") == 0 || strcmp(state, "rebooting") == 0 ||
+	       strcmp(state, "crashed") == 0;
+}
+
 /* applies key=value settings to a domain that exists (or is being made) */
 static int domain_apply(struct sim_model *m, unsigned id, int argc, char **argv,
 			char *err, size_t errlen)
@@ -160,14 +167,12 @@ static int domain_apply(struct sim_model *m, unsigned id, int argc, char **argv,
 				return fail(err, errlen, "bad %s '%s'", key, val);
 			*(key[5] == '\0' ? &vcpus : &online) = (long long)n;
 		} else if (strcmp(key, "state") == 0) {
-			bool was_down = strcmp(d->state, "shutdown") == 0 ||
-					strcmp(d->state, "crashed") == 0;
+			bool was_down = is_down(d->state);
 
 			snprintf(d->state, sizeof(d->state), "%s", val);
 			/* as xenstored, which tells @releaseDomain watchers when it
 			 * first sees a domain shut down or crashed */
-			if (!was_down && m->xs && (strcmp(val, "shutdown") == 0 ||
-						   strcmp(val, "crashed") == 0))
+			if (!was_down && m->xs && is_down(val))
 				sim_xs_fire_special(m->xs, "@releaseDomain");
 		} else if (strcmp(key, "cpu_time_ns") == 0 || strcmp(key, "mem_current_kib") == 0) {
 			if (parse_uint(val, UINT64_MAX, &n))

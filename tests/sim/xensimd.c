@@ -47,6 +47,7 @@ static void usage(FILE *f)
 		"          guest-write DOMID RELPATH VALUE (where libxl lets a guest write)\n"
 		"          storm PATH VALUE COUNT RATE (COUNT writes, RATE a second)   storm-status\n"
 		"          stats   reset-stats   delay MS   freeze   thaw   quit\n"
+		"          generate N (N more guests in one go)\n"
 		"          managed UUID key=value...   unmanage UUID   (xend's halted domains:\n"
 		"            name mem_kib mem_max_kib vcpus)\n"
 		"          xend-fault none|slow|garbage|huge|dead [MS]   xend-stats\n"
@@ -54,7 +55,9 @@ static void usage(FILE *f)
 		"            destroy mem vcpus; the libxl stand-in sends these)\n"
 		"          xl-fault OP|none   (the next xl OP fails)   xl-log   (done xl calls)\n"
 		"domain keys: name uuid ostype start_time mem_target_kib mem_max_kib vcpus\n"
-		"             vcpus_online state cpu_time_ns mem_current_kib\n");
+		"             vcpus_online state cpu_time_ns mem_current_kib\n"
+		"states: running blocked paused shutdown (poweroff) rebooting (shut down to\n"
+		"        reboot) crashed dying\n");
 }
 
 /*
@@ -254,6 +257,19 @@ static void run_control(struct sim *sim, int fd, int argc, char **argv)
 		ctl_reply(fd, text ? text : "error out of memory");
 		free(text);
 		return;
+	} else if (strcmp(argv[0], "generate") == 0) {
+		/* generate N: N more guests at once, as a burst of creations */
+		char *end = NULL;
+		unsigned long count = argc == 2 ? strtoul(argv[1], &end, 10) : 0;
+
+		if (!count || !end || *end || count >= SIM_MAX_DOMID)
+			snprintf(reply, sizeof(reply), "error usage: generate N (1-%u)",
+				 SIM_MAX_DOMID - 1);
+		else if (model_generate(sim->model, (unsigned)count))
+			snprintf(reply, sizeof(reply), "error not enough free domain ids");
+		else
+			snprintf(reply, sizeof(reply), "ok domains=%u",
+				 model_domain_count(sim->model));
 	} else if (strcmp(argv[0], "quit") == 0) {
 		sim->quit = 1;
 		snprintf(reply, sizeof(reply), "ok");

@@ -1,0 +1,359 @@
+#!/bin/bash
+# XEN-DOMAIN-MIB's notifications received by a real snmptrapd, in both
+# forms: the subagent's go through the master snmpd (AgentX Notify PDU),
+# the plugin's are sent by snmpd itself.  Checks each notification's
+# varbinds, the time from the simulated host's change to the receipt
+# (printed), the enable switches, the stale/fresh pair, and the rate
+# limit under a burst of 300 creations while GETs are still answered.
+. "$(dirname "$0")/lib.sh"
+
+SNMPTRAPD=${SNMPTRAPD:-/usr/sbin/snmptrapd}
+if [ ! -x "$SNMPTRAPD" ]; then
+	log "SKIP - $SNMPTRAPD not found (Debian package snmptrapd)"
+	exit 77
+fi
+
+TRAP_PORT=$((20000 + RANDOM % 30000))
+[ "$TRAP_PORT" != "$PORT" ] || TRAP_PORT=$((PORT + 1))
+TRAPS=$T/traps.log
+RATE=10			# xensnmpNotifyRate for this test
+RW=(-v2c -c private -t 3 -r 0 "${MIBOPTS[@]}")
+
+U1=4a1b2c3d-1111-4222-8333-944455566677
+U2=5b2c3d4e-2222-4333-8444-a55566677788
+U3=6c3d4e5f-3333-4444-8555-b66677788899
+
+# --- the receiver -------------------------------------------------------
+# Each line of $TRAPS: the receipt time (bash's EPOCHREALTIME, read as
+# snmptrapd writes the line), then "TRAP", then the varbinds separated
+# by tabs, "name.0 = value" (-OQs: no type, no module prefix).
+start_trapd() {
+	echo "disableAuthorization yes" >"$T/snmptrapd.conf"
+	stdbuf -oL "$SNMPTRAPD" -f -Lo -n -C -c "$T/snmptrapd.conf" -OQs "${MIBOPTS[@]}" \
+		-F 'TRAP\t%v\n' "udp:127.0.0.1:$TRAP_PORT" 2>>"$T/snmptrapd.stderr" \
+		> >(while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done >>"$TRAPS") &
+	TRAPD_PID=$!
+	wait_for 10 grep -q 'NET-SNMP version' "$TRAPS" ||
+		{ log "snmptrapd did not start"; cat "$T/snmptrapd.stderr"; exit 1; }
+}
+
+stop_trapd() {
+	[ -n "${TRAPD_PID:-}" ] || return 0
+	kill -TERM "$TRAPD_PID" 2>/dev/null || true
+	wait_pid_gone "$TRAPD_PID" || kill -KILL "$TRAPD_PID" 2>/dev/null || true
+	TRAPD_PID=
+}
+# cleanup reads the exit status first: keep it across stop_trapd
+trap 'rc=$?; set +e; stop_trapd; (exit $rc); cleanup' EXIT
+
+mark() { MARK=$(wc -l <"$TRAPS"); }	# later searches see only newer lines
+
+# traps_since NOTIFICATION [OBJECT=VALUE...]: lines after the mark whose
+# snmpTrapOID matches NOTIFICATION (an extended regex) and whose objects
+# have these values
+traps_since() {
+	local notif=$1; shift
+	tail -n +"$((MARK + 1))" "$TRAPS" | awk -F '\t' -v n="$notif" -v conds="$*" '
+		{
+			ok = 0; delete have
+			for (i = 2; i <= NF; i++) {
+				eq = index($i, " = ")
+				if (!eq) continue
+				name = substr($i, 1, eq - 1); val = substr($i, eq + 3)
+				sub(/\.0$/, "", name)
+				have[name] = val
+				if (name ~ /snmpTrapOID$|4\.1$/ && val ~ ("^(" n ")$")) ok = 1
+			}
+			if (!ok) next
+			c = split(conds, kv, " ")
+			for (i = 1; i <= c; i++) {
+				e = index(kv[i], "=")
+				if (have[substr(kv[i], 1, e - 1)] != substr(kv[i], e + 1)) next
+			}
+			print
+		}'
+}
+
+# field LINE OBJECT: OBJECT's value in a trap line
+field() {
+	printf '%s\n' "$1" | awk -F '\t' -v o="$2" '{
+		for (i = 2; i <= NF; i++) if (index($i, o ".0 = ") == 1) { print substr($i, length(o) + 6); exit } }'
+}
+
+count_since() { traps_since "$@" | grep -c . || true; }
+has_trap() { [ -n "$(traps_since "$@")" ]; }
+
+# expect_trap LIMIT T0 DESCRIPTION NOTIFICATION [OBJECT=VALUE...]: one
+# such trap arrives within LIMIT seconds of T0 (an EPOCHREALTIME taken
+# just before the change); sets LINE and prints the latency
+expect_trap() {
+	local limit=$1 t0=$2 what=$3 got ms
+	shift 3
+	LINE=
+	if wait_for "$((${limit%.*} + 2))" has_trap "$@"; then
+		LINE=$(traps_since "$@" | head -n 1)
+		got=${LINE%% *}
+		ms=$(awk -v a="$t0" -v b="$got" 'BEGIN { printf "%d", (b - a) * 1000 }')
+		log "latency: $FORM: $what: $ms ms"
+		LATENCIES="$LATENCIES $FORM/$what=${ms}ms"
+		if awk -v m="$ms" -v l="$limit" 'BEGIN { exit !(m < l * 1000) }'; then
+			pass "$FORM: $what received within ${limit} s ($ms ms)"
+		else
+			fail "$FORM: $what took $ms ms, more than ${limit} s"
+		fi
+	else
+		fail "$FORM: $what: no $* received within $((${limit%.*} + 2)) s"
+		tail -n 5 "$TRAPS"
+	fi
+}
+
+# expect_none SECONDS DESCRIPTION NOTIFICATION [OBJECT=VALUE...]
+expect_none() {
+	local secs=$1 what=$2
+	shift 2
+	sleep "$secs"
+	local n
+	n=$(count_since "$@")
+	check_eq "$FORM: $what: nothing sent" 0 "$n"
+}
+
+now() { printf '%s' "$EPOCHREALTIME"; }
+
+# slowest_get: the slowest of 10 GETs 0.2 s apart, in ms (99999: no answer)
+slowest_get() {
+	local i a v ms worst=0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		a=$EPOCHREALTIME
+		v=$(snmpget -v2c -c public -t 2 -r 0 -Oqv "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmHostName.0 2>&1)
+		ms=$(awk -v a="$a" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+		[ "$v" = "$(hostname)" ] || ms=99999
+		[ "$ms" -gt "$worst" ] && worst=$ms
+		sleep 0.2
+	done
+	echo "$worst"
+}
+
+# --- the checks, the same in both forms ----------------------------------
+run_checks() {
+	local t0 line i
+
+	check_eq "$FORM: rate limit from the configuration" $RATE "$(get xdmNotifyRateLimit.0)"
+	check_eq "$FORM: switches on by default" "true true true true true" \
+		"$(for o in Created StateChanged Destroyed ActionFinished Snapshot; do get xdmNotify${o}Enable.0; done | tr '\n' ' ' | sed 's/ $//')"
+	check_eq "$FORM: nothing dropped yet" 0 "$(get xdmNotifyDropped.0)"
+	mark
+	check_eq "$FORM: nothing sent for the domains found at start" 0 \
+		"$(count_since xdmDomainCreated)"
+
+	# created: watch-driven (@introduceDomain)
+	mark; t0=$(now)
+	sim add 40 name=notify-a uuid=$U1 ostype=linux mem_target_kib=65536 vcpus=1 >/dev/null
+	expect_trap 1 "$t0" "xdmDomainCreated" xdmDomainCreated xdmNotifyDomainIndex=40
+	check_eq "$FORM: created: domid" 40 "$(field "$LINE" xdmNotifyDomainId)"
+	check_eq "$FORM: created: UUID" $U1 "$(field "$LINE" xdmNotifyDomainUUID)"
+	check_eq "$FORM: created: name" notify-a "$(field "$LINE" xdmNotifyDomainName)"
+	check_eq "$FORM: created: state" running "$(field "$LINE" xdmNotifyDomainState)"
+	check_match "$FORM: created: sysUpTime and snmpTrapOID come first" \
+		$'^[0-9.]+ TRAP\t[^\t]*(sysUpTime|1\\.3\\.0)[^\t]*\t[^\t]*(snmpTrapOID|4\\.1\\.0) = xdmDomainCreated\t' "$LINE"
+
+	# paused: no watch fires, so the timed refresh (1 s) finds it
+	mark; t0=$(now)
+	sim set 40 state=paused >/dev/null
+	expect_trap 2 "$t0" "xdmDomainStateChanged (pause, timer-driven)" \
+		xdmDomainStateChanged xdmNotifyDomainIndex=40 xdmNotifyDomainState=paused
+	check_eq "$FORM: paused: previous state" running "$(field "$LINE" xdmNotifyPrevState)"
+	check_eq "$FORM: paused: shutdown reason" none "$(field "$LINE" xdmNotifyShutdownReason)"
+	check_eq "$FORM: paused: UUID" $U1 "$(field "$LINE" xdmNotifyDomainUUID)"
+	mark; t0=$(now)
+	sim set 40 state=running >/dev/null
+	expect_trap 2 "$t0" "xdmDomainStateChanged (unpause, timer-driven)" \
+		xdmDomainStateChanged xdmNotifyDomainIndex=40 xdmNotifyPrevState=paused xdmNotifyDomainState=running
+
+	# running <-> blocked is not a change of state worth telling
+	mark
+	sim set 40 state=blocked >/dev/null
+	sleep 1.5
+	sim set 40 state=running >/dev/null
+	expect_none 1.5 "running to blocked and back" xdmDomainStateChanged
+
+	# crashed: xenstored fires @releaseDomain, so within 1 s
+	mark; t0=$(now)
+	sim set 40 state=crashed >/dev/null
+	expect_trap 1 "$t0" "xdmDomainStateChanged (crash, watch-driven)" \
+		xdmDomainStateChanged xdmNotifyDomainIndex=40 xdmNotifyDomainState=crashed
+	check_eq "$FORM: crashed: previous state" running "$(field "$LINE" xdmNotifyPrevState)"
+	check_eq "$FORM: crashed: shutdown reason" crash "$(field "$LINE" xdmNotifyShutdownReason)"
+
+	# destroyed: the last values
+	mark; t0=$(now)
+	sim remove 40 >/dev/null
+	expect_trap 1 "$t0" "xdmDomainDestroyed" xdmDomainDestroyed xdmNotifyDomainIndex=40
+	check_eq "$FORM: destroyed: last domid" 40 "$(field "$LINE" xdmNotifyDomainId)"
+	check_eq "$FORM: destroyed: UUID" $U1 "$(field "$LINE" xdmNotifyDomainUUID)"
+	check_eq "$FORM: destroyed: name" notify-a "$(field "$LINE" xdmNotifyDomainName)"
+
+	# reboot as xl does it: shut down for reboot, destroyed, re-created
+	# under a new domid with the same UUID
+	mark; t0=$(now)
+	sim add 41 name=rebooter uuid=$U2 vcpus=1 >/dev/null
+	expect_trap 1 "$t0" "xdmDomainCreated (before the reboot)" xdmDomainCreated xdmNotifyDomainIndex=41
+	mark; t0=$(now)
+	sim set 41 state=rebooting >/dev/null
+	expect_trap 1 "$t0" "xdmDomainStateChanged (shut down to reboot)" \
+		xdmDomainStateChanged xdmNotifyDomainIndex=41 xdmNotifyDomainState=shutdown
+	check_eq "$FORM: reboot: shutdown reason" reboot "$(field "$LINE" xdmNotifyShutdownReason)"
+	mark; t0=$(now)
+	sim remove 41 >/dev/null
+	sim add 42 name=rebooter uuid=$U2 vcpus=1 >/dev/null
+	expect_trap 1 "$t0" "xdmDomainCreated (reboot under a new domid)" \
+		xdmDomainCreated xdmNotifyDomainIndex=42 xdmNotifyDomainUUID=$U2
+	line=$(traps_since xdmDomainDestroyed xdmNotifyDomainIndex=41 xdmNotifyDomainUUID=$U2)
+	[ -n "$line" ] && pass "$FORM: reboot: the old domid destroyed, same UUID" ||
+		fail "$FORM: reboot: no xdmDomainDestroyed for domid 41"
+	check_match "$FORM: reboot: destroyed comes before created" \
+		"xdmDomainDestroyed.*"$'\n'".*xdmDomainCreated" \
+		"$(tail -n +"$((MARK + 1))" "$TRAPS" | grep -E 'xdmDomain(Destroyed|Created)')"
+
+	# --- the switches ---
+	out=$(snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyCreatedEnable.0 i 3 2>&1 || true)
+	check_match "$FORM: a switch refuses a value that is no TruthValue" 'wrongValue' "$out"
+	out=$(snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyRateLimit.0 u 5 2>&1 || true)
+	check_match "$FORM: the rate limit is not writable" 'notWritable' "$out"
+	for o in Created StateChanged Destroyed; do
+		snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotify${o}Enable.0 i 2 >/dev/null 2>&1 ||
+			fail "$FORM: SET xdmNotify${o}Enable false"
+	done
+	check_eq "$FORM: switched off reads false" false "$(get xdmNotifyCreatedEnable.0)"
+	mark
+	sim add 43 name=silent uuid=$U3 vcpus=1 >/dev/null
+	sim set 43 state=crashed >/dev/null
+	sim remove 42 >/dev/null
+	expect_none 2 "switched off: created, crashed, destroyed" 'xdmDomain(Created|StateChanged|Destroyed)'
+	check_eq "$FORM: switched-off notifications are not counted as dropped" 0 "$(get xdmNotifyDropped.0)"
+	snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyDestroyedEnable.0 i 1 >/dev/null 2>&1
+	mark; t0=$(now)
+	sim remove 43 >/dev/null
+	expect_trap 1 "$t0" "xdmDomainDestroyed (switched on again)" xdmDomainDestroyed xdmNotifyDomainIndex=43
+	check_eq "$FORM: only the switched-on kind" 0 "$(count_since 'xdmDomain(Created|StateChanged)')"
+	for o in Created StateChanged; do
+		snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotify${o}Enable.0 i 1 >/dev/null 2>&1
+	done
+	grep -q 'xdmNotifyCreatedEnable set to false' "$LOGFILE" &&
+		pass "$FORM: a switch's change is logged" || fail "$FORM: switch change not logged"
+
+	# --- stale and fresh: xenstored hangs, then resumes ---
+	mark; t0=$(now)
+	sim freeze >/dev/null
+	# the agent calls a snapshot stale after 3 refresh intervals + 2 s
+	expect_trap 7 "$t0" "xdmSnapshotStale (from the hang)" xdmSnapshotStale xdmHostSnapshotState=stale
+	check_match "$FORM: stale: the last refresh's time" '^[0-9]{4}-' "$(field "$LINE" xdmHostLastRefresh)"
+	stale_at=${LINE%% *}
+	seen=$(awk -v a="$t0" -v b="$stale_at" 'BEGIN { printf "%.1f", b - a }')
+	log "$FORM: stale notified $seen s after the hang began (stale: no refresh for 3 x 1 s + 2 s)"
+	mark; t0=$(now)
+	sim thaw >/dev/null
+	expect_trap 2 "$t0" "xdmSnapshotFresh (after the thaw)" xdmSnapshotFresh xdmHostSnapshotState=fresh
+	check_eq "$FORM: fresh: xdmHostUnavailable as served" "$(get xdmHostUnavailable.0)" \
+		"$(field "$LINE" xdmHostUnavailable)"
+
+	# --- a burst of 300 creations: capped, summarised, GETs answered ---
+	mark
+	dropped0=$(get xdmNotifyDropped.0)
+	quiet=$(slowest_get)
+	sim generate 300 >/dev/null
+	worst=$(slowest_get)
+	log "latency: $FORM: slowest of 10 GETs (snmpget run included): $quiet ms before, $worst ms during the burst"
+	# a GET that waited on the burst would wait for the next refresh (1 s)
+	[ "$worst" -lt 1000 ] && pass "$FORM: GETs answered during the burst (slowest $worst ms)" ||
+		fail "$FORM: a GET took $worst ms during the burst"
+	wait_for 10 sh -c "[ \$(snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmHostDomainCount.0) -ge 304 ]" ||
+		fail "$FORM: the burst's domains do not all show"
+	sleep 2	# the last summary
+	created=$(count_since xdmDomainCreated)
+	summaries=$(count_since xdmNotificationsDropped)
+	dropped=$(traps_since xdmNotificationsDropped | awk -F '\t' '{
+		for (i = 2; i <= NF; i++) if ($i ~ /^xdmNotifyDroppedSince\.0 = /) { sub(/.* = /, "", $i); s += $i } }
+		END { print s + 0 }')
+	span=$(traps_since xdmDomainCreated | awk 'NR == 1 { f = $1 } { l = $1 } END { printf "%.2f", l - f }')
+	log "$FORM: burst of 300: $created xdmDomainCreated sent over $span s, $dropped dropped, $summaries summaries"
+	check_eq "$FORM: every creation is sent or counted as dropped" 300 $((created + dropped))
+	# the bucket holds RATE and refills RATE a second
+	if awk -v c="$created" -v s="$span" -v r=$RATE 'BEGIN { exit !(c >= r && c <= r + r * (s + 1)) }'; then
+		pass "$FORM: the burst is capped at $RATE at once, $RATE a second ($created in $span s)"
+	else
+		fail "$FORM: $created sent in $span s, cap $RATE + $RATE/s"
+	fi
+	if [ "$summaries" -ge 1 ]; then pass "$FORM: xdmNotificationsDropped sent ($summaries)"; else fail "$FORM: no xdmNotificationsDropped"; fi
+	check_eq "$FORM: xdmNotifyDropped counts the drops" $((dropped0 + dropped)) "$(get xdmNotifyDropped.0)"
+	line=$(traps_since xdmNotificationsDropped | tail -n 1)
+	check_eq "$FORM: the summary carries the total" $((dropped0 + dropped)) "$(field "$line" xdmNotifyDropped)"
+}
+
+LATENCIES=
+start_trapd
+
+# --- subagent: the master snmpd forwards the AgentX Notify PDUs ---
+FORM=subagent
+LOGFILE=$T/agent.log
+start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn"
+write_snmpd_conf <<CONF
+trap2sink udp:127.0.0.1:$TRAP_PORT public
+CONF
+start_snmpd
+echo "xensnmpNotifyRate $RATE" >"$T/agent.conf"
+with_hypervisor
+start_agent -c "$T/agent.conf"
+run_checks
+# a SET lasts until the configuration is read again, which sets the switches
+snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyCreatedEnable.0 i 2 >/dev/null 2>&1
+printf 'xensnmpNotifyRate %s\nxensnmpNotify snapshot no\n' $RATE >"$T/agent.conf"
+kill -HUP "$AGENT_PID"
+switches() { for o in Created Snapshot; do get xdmNotify${o}Enable.0; done | tr '\n' ' '; }
+wait_for 5 sh -c "[ \"\$(snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmNotifySnapshotEnable.0)\" = false ]" || true
+check_eq "subagent: SIGHUP: switches from the configuration, SETs forgotten" "true false " "$(switches)"
+stop_agent
+stop_snmpd
+stop_sim
+# a bad line is refused with a message that names the kinds
+printf 'xensnmpNotify everything no\nxensnmpNotifyRate 0\n' >"$T/bad.conf"
+start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn"
+start_snmpd
+start_agent -c "$T/bad.conf"
+check_match "subagent: unknown kind refused" 'unknown notification kind' "$(cat "$T/agent.log" "$T/agent.stderr")"
+check_match "subagent: bad rate refused" 'xensnmpNotifyRate takes a whole number' "$(cat "$T/agent.log" "$T/agent.stderr")"
+check_eq "subagent: the default rate stays" 20 "$(get xdmNotifyRateLimit.0)"
+stop_agent
+stop_snmpd
+stop_sim
+
+# --- plugin: snmpd sends them itself ---
+FORM=plugin
+LOGFILE=$T/snmpd.log
+start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn"
+write_snmpd_conf <<CONF
+trap2sink udp:127.0.0.1:$TRAP_PORT public
+dlmod xensnmp $PLUGIN
+xensnmpRefresh 1
+xensnmpNotifyRate $RATE
+CONF
+# the plugin's hypercalls go to the simulated host too; a sanitized
+# plugin needs the sanitizer runtimes first, and snmpd's own allocations
+# are not ours to check for leaks
+preload=$XCSIM
+if [ -n "${SANITIZERS:-}" ]; then
+	preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $XCSIM"
+fi
+start_snmpd "LD_PRELOAD=$preload" "XENSIM_CONTROL=$T/sim.ctl" \
+	"ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0"
+wait_for 10 agent_serves || fail "plugin serves"
+check_eq "plugin: the hypervisor stand-in is loaded" running "$(get xdmDomainState.1)"
+run_checks
+pid=$SNMPD_PID
+kill -TERM "$pid"
+rc=0; wait "$pid" || rc=$?
+SNMPD_PID=
+check_eq "plugin: snmpd exits 0" 0 "$rc"
+if sanitizer_clean "$T/snmpd.stderr"; then pass "plugin: no sanitizer report"; else fail "plugin: sanitizer report"; cat "$T/snmpd.stderr"; fi
+
+log "latencies:$LATENCIES"
+finish
