@@ -15,7 +15,8 @@
  *   COMMIT    each request gets its results row (inProgress) and is
  *             queued for the connection's control thread; nothing here
  *             waits on Xen.  A queue that cannot take it: commitFailed.
- * The outcome comes back through xensnmp_control_collect.
+ * The outcome comes back through xensnmp_control_collect, and each
+ * finished request is told as xdmActionFinished (xensnmp_control_announce).
  *
  * Everything here runs in net-snmp's one agent thread.
  */
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "xensnmp_control.h"
+#include "xensnmp_notify.h"
 #include "xensnmp_oids.h"
 #include "xensnmp_values.h"
 
@@ -51,6 +53,7 @@ struct result {
 	char detail[256];
 	struct timespec requested, ended;	/* ended zero while in progress */
 	char requester[XENSNMP_UTF8_MAX + 1];
+	bool announce;			/* ended; xdmActionFinished not sent yet */
 };
 
 struct control_row {
@@ -448,6 +451,43 @@ static bool next_value(const oid *name, size_t len, netsnmp_variable_list *var)
 	return false;
 }
 
+/* ---- xdmActionFinished ------------------------------------------------------ */
+
+/* The notification's objects: the row's own columns, so it says exactly
+ * what the table says; NULL when out of memory. */
+static netsnmp_variable_list *result_varbinds(const struct result *r)
+{
+	static const unsigned columns[] = {	/* xdmActionFinished's OBJECTS */
+		XENRES_REQUEST, XENRES_VALUE, XENRES_UUID, XENRES_NAME,
+		XENRES_DOMAIN_ID, XENRES_STATUS, XENRES_DETAIL,
+	};
+	netsnmp_variable_list *list = NULL, *v;
+	oid name[RESULT_OID_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(columns) / sizeof(columns[0]); i++) {
+		result_oid(name, columns[i], r->index);
+		v = snmp_varlist_add_variable(&list, name, RESULT_OID_LEN, ASN_NULL, NULL, 0);
+		if (!v) {
+			snmp_free_varbind(list);
+			return NULL;
+		}
+		result_value(r, columns[i], v);	/* every one of these has a value */
+	}
+	return list;
+}
+
+void xensnmp_control_announce(void)
+{
+	size_t i;
+
+	for (i = 0; i < ctl.n_results; i++)
+		if (ctl.results[i].announce) {
+			ctl.results[i].announce = false;
+			xensnmp_notify_action_finished(result_varbinds(&ctl.results[i]));
+		}
+}
+
 /* ---- requests and results ------------------------------------------------ */
 
 static void format_uuid(const uint8_t *u, char out[37])
@@ -832,6 +872,8 @@ static void record_failure(struct result *r, const char *why)
 	snmp_log(LOG_ERR, "xensnmp: control #%u: %s %s (domid %u, %s) from %s: failed: %s\n",
 		 r->index, request_name(r->request), r->name.data ? r->name.data : "", r->domid,
 		 uuid, r->requester, why);
+	r->announce = true;
+	xensnmp_control_announce();	/* never carried out: no snapshot to wait for */
 }
 
 /*
@@ -930,6 +972,7 @@ void xensnmp_control_collect(struct xen_conn *conn)
 			r->status = out[i].ok ? XENSNMP_RESULT_SUCCESS : XENSNMP_RESULT_FAILED;
 			snprintf(r->detail, sizeof(r->detail), "%s", out[i].detail);
 			clock_gettime(CLOCK_REALTIME, &r->ended);
+			r->announce = true;	/* by xensnmp_control_announce */
 			format_uuid(r->uuid, uuid);
 			snmp_log(out[i].ok ? LOG_NOTICE : LOG_ERR,
 				 "xensnmp: control #%u: %s %s (domid %u, %s) from %s: %s%s "

@@ -22,7 +22,14 @@ void xensnmp_control_unregister(void);
 void xensnmp_control_allow_dom0(bool allow);
 
 /* Takes the outcomes the connection posted into the results table (and
- * the log); the module calls it when the connection's notify fd fires. */
+ * the log); the module calls it when the connection's notify fd fires,
+ * before it takes up the snapshot published with them. */
 void xensnmp_control_collect(struct xen_conn *conn);
+
+/* Sends xdmActionFinished for each request that ended since the last
+ * call; the module calls it after the notifications of the snapshot it
+ * took up, which shows what those requests did.  (A request that fails
+ * before it reaches the connection is announced at once.) */
+void xensnmp_control_announce(void);
 
 #endif

@@ -68,7 +68,8 @@ static void log_sink(int level, const char *line, void *opaque)
 	snmp_log(level, "%s\n", line);
 }
 
-/* The gathering thread published a snapshot or queued log lines. */
+/* The gathering thread published a snapshot or queued log lines, or the
+ * control thread posted outcomes. */
 static void on_notify(int fd, void *data)
 {
 	struct xen_snapshot *snap;
@@ -76,6 +77,8 @@ static void on_notify(int fd, void *data)
 	(void)fd;
 	(void)data;
 	xen_conn_process(mod.state.conn, log_sink, NULL);
+	/* first: an outcome is posted only after a snapshot that shows it was
+	 * published, so the snapshot taken next shows it too */
 	xensnmp_control_collect(mod.state.conn);
 	snap = xen_conn_snapshot(mod.state.conn);
 	if (snap == mod.state.snap) {
@@ -85,6 +88,9 @@ static void on_notify(int fd, void *data)
 		mod.state.snap = snap;	/* tables rebuild on their next request */
 	}
 	xensnmp_notify_snapshot();	/* at once: notifications are due within 1 s */
+	/* after them: a manager hears of a paused or destroyed domain before
+	 * the end of the request that did it (see xdmActionFinished) */
+	xensnmp_control_announce();
 }
 
 static void on_timer(unsigned reg, void *clientarg)

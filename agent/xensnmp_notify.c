@@ -285,37 +285,15 @@ netsnmp_variable_list *xensnmp_change_varbinds(const struct xensnmp_change *c)
 	return list;
 }
 
-static bool add_text(netsnmp_variable_list **list, unsigned subid, const char *s)
+netsnmp_variable_list *xensnmp_action_varbinds(netsnmp_variable_list *objects)
 {
-	netsnmp_variable_list *v = ADD(list, subid);
+	netsnmp_variable_list *list = start_list(XENNOTIF_ACTION_FINISHED);
 
-	if (v)
-		xensnmp_set_text(v, s ? s : "", s ? strlen(s) : 0, XENSNMP_UTF8_MAX);
-	return v != NULL;
-}
-
-netsnmp_variable_list *
-xensnmp_action_varbinds(const struct xensnmp_action_outcome *o)
-{
-	netsnmp_variable_list *list = start_list(XENNOTIF_ACTION_FINISHED), *v = NULL;
-	bool ok = list && add_int(&list, XENNOTIFY_ACTION, o->action) &&
-		  (v = ADD(&list, XENNOTIFY_DOMAIN_INDEX)) != NULL;
-
-	if (ok) {
-		xensnmp_set_unsigned(v, o->domain_index);
-		ok = (v = ADD(&list, XENNOTIFY_DOMAIN_UUID)) != NULL;
-	}
-	if (ok) {
-		xensnmp_set_string(v, o->uuid ? (const void *)o->uuid : "",
-				   o->uuid ? 16 : 0);
-		ok = add_text(&list, XENNOTIFY_DOMAIN_NAME, o->name) &&
-		     add_int(&list, XENNOTIFY_ACTION_RESULT, o->result) &&
-		     add_text(&list, XENNOTIFY_ACTION_DETAIL, o->detail);
-	}
-	if (!ok) {
-		snmp_free_varbind(list);
+	if (!list) {
+		snmp_free_varbind(objects);
 		return NULL;
 	}
+	list->next_variable = objects;
 	return list;
 }
 
@@ -544,10 +522,13 @@ static void on_change(const struct xensnmp_change *c, void *opaque)
 	send_change(c->kind, c->dom, c->prev);
 }
 
-void xensnmp_notify_action_finished(const struct xensnmp_action_outcome *o)
+void xensnmp_notify_action_finished(netsnmp_variable_list *objects)
 {
-	if (may_send(SWITCH_ACTION_FINISHED))
-		send_notification(xensnmp_action_varbinds(o), "xdmActionFinished");
+	if (may_send(SWITCH_ACTION_FINISHED))	/* NULL objects: out of memory, said */
+		send_notification(objects ? xensnmp_action_varbinds(objects) : NULL,
+				  "xdmActionFinished");
+	else
+		snmp_free_varbind(objects);
 }
 
 static netsnmp_variable_list *snapshot_varbinds(bool stale,

@@ -81,20 +81,11 @@ void xensnmp_rate_set(struct xensnmp_rate *r, unsigned rate);
 netsnmp_variable_list *xensnmp_change_varbinds(const struct xensnmp_change *c);
 
 /*
- * The outcome of a control request, for xdmActionFinished.  The strings
- * and the UUID are read during the call only.
+ * xdmActionFinished: snmpTrapOID.0, then objects, the varbinds of its
+ * OBJECTS (the list takes them over); NULL when out of memory, objects
+ * freed.
  */
-struct xensnmp_action_outcome {
-	int action;		/* XENSNMP_ACTION_* (XenDomainControlAction) */
-	uint32_t domain_index;	/* xdmDomainIndex when the request was made */
-	const uint8_t *uuid;	/* 16 octets; NULL when not known */
-	const char *name;	/* the domain's name; NULL when not known */
-	int result;		/* XENSNMP_RESULT_SUCCESS or XENSNMP_RESULT_FAILED */
-	const char *detail;	/* why it failed; NULL or "" on success */
-};
-
-netsnmp_variable_list *
-xensnmp_action_varbinds(const struct xensnmp_action_outcome *o);
+netsnmp_variable_list *xensnmp_action_varbinds(netsnmp_variable_list *objects);
 
 /* --- the module's side ---------------------------------------------------- */
 
@@ -117,8 +108,10 @@ void xensnmp_notify_snapshot(void);
 /*
  * Sends xdmActionFinished for a control request that has ended, unless
  * xdmNotifyActionFinishedEnable is false or the rate limit drops it.
- * Main thread only (see above).
+ * objects are the columns of the request's row of xdmControlResultTable,
+ * built by the control code, which owns the row (xensnmp_control.c);
+ * taken over and freed.  Main thread only (see above).
  */
-void xensnmp_notify_action_finished(const struct xensnmp_action_outcome *o);
+void xensnmp_notify_action_finished(netsnmp_variable_list *objects);
 
 #endif

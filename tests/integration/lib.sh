@@ -166,6 +166,12 @@ octets() {	# octets OID: a string's octets in hex, without any DISPLAY-HINT
 	snmpget -v2c -c public -t 3 -r 1 -m "" -Oqv "$AGENT_ADDR" "$1" 2>&1 | sed 's/ *"$/"/'
 }
 
+uuid_oid() {	# uuid_oid UUID: an xdmControlTable index, ".79.119..." (one sub-id per octet)
+	local u=${1//-/} o="" i
+	for ((i = 0; i < 32; i += 2)); do o="$o.$((16#${u:i:2}))"; done
+	echo "$o"
+}
+
 cleanup() {
 	local rc=$?
 	set +e	# clean up everything, whatever fails

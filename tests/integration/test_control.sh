@@ -31,11 +31,6 @@ PVH=d1e2f3a4-b5c6-47d8-89ea-fb0c1d2e3f40	# domid 7, blocked
 VICTIM=7e570000-0000-4000-8000-000000000020	# domid 20, with a vif and a vbd
 REUSED=7e570000-0000-4000-8000-0000000000ff	# takes over domid 7 later
 
-uuid_oid() {	# uuid_oid UUID: the 16 index sub-identifiers, ".79.119..."
-	local u=${1//-/} o="" i
-	for ((i = 0; i < 32; i += 2)); do o="$o.$((16#${u:i:2}))"; done
-	echo "$o"
-}
 uuid_octets() { local u=${1//-/}; u=${u^^}; echo "$u" | sed 's/../& /g; s/ $//'; }
 lock() { get xdmControlSpinLock.0; }
 # cset VARBINDS...: snmpset with the form's writer; never retransmits by

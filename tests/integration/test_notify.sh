@@ -3,8 +3,10 @@
 # forms: the subagent's go through the master snmpd (AgentX Notify PDU),
 # the plugin's are sent by snmpd itself.  Checks each notification's
 # varbinds, the time from the simulated host's change to the receipt
-# (printed), the enable switches, the stale/fresh pair, and the rate
-# limit under a burst of 300 creations while GETs are still answered.
+# (printed), the enable switches, the stale/fresh pair, the rate limit
+# under a burst of 300 creations while GETs are still answered, and
+# xdmActionFinished for control requests (through the libxenlight
+# stand-in) that succeed, fail in the toolstack or cannot be taken.
 . "$(dirname "$0")/lib.sh"
 
 SNMPTRAPD=${SNMPTRAPD:-/usr/sbin/snmptrapd}
@@ -22,11 +24,12 @@ RW=(-v2c -c private -t 3 -r 0 "${MIBOPTS[@]}")
 U1=4a1b2c3d-1111-4222-8333-944455566677
 U2=5b2c3d4e-2222-4333-8444-a55566677788
 U3=6c3d4e5f-3333-4444-8555-b66677788899
+U4=7d4e5f6a-4444-4555-8666-c77788899900	# controlled through xdmControl
 
 # --- the receiver -------------------------------------------------------
 # Each line of $TRAPS: the receipt time (bash's EPOCHREALTIME, read as
 # snmptrapd writes the line), then "TRAP", then the varbinds separated
-# by tabs, "name.0 = value" (-OQs: no type, no module prefix).
+# by tabs, "name.INSTANCE = value" (-OQs: no type, no module prefix).
 start_trapd() {
 	echo "disableAuthorization yes" >"$T/snmptrapd.conf"
 	stdbuf -oL "$SNMPTRAPD" -f -Lo -n -C -c "$T/snmptrapd.conf" -OQs "${MIBOPTS[@]}" \
@@ -50,7 +53,7 @@ mark() { MARK=$(wc -l <"$TRAPS"); }	# later searches see only newer lines
 
 # traps_since NOTIFICATION [OBJECT=VALUE...]: lines after the mark whose
 # snmpTrapOID matches NOTIFICATION (an extended regex) and whose objects
-# have these values
+# (any instance) have these values
 traps_since() {
 	local notif=$1; shift
 	tail -n +"$((MARK + 1))" "$TRAPS" | awk -F '\t' -v n="$notif" -v conds="$*" '
@@ -60,7 +63,7 @@ traps_since() {
 				eq = index($i, " = ")
 				if (!eq) continue
 				name = substr($i, 1, eq - 1); val = substr($i, eq + 3)
-				sub(/\.0$/, "", name)
+				sub(/\.[0-9]+$/, "", name)
 				have[name] = val
 				if (name ~ /snmpTrapOID$|4\.1$/ && val ~ ("^(" n ")$")) ok = 1
 			}
@@ -74,10 +77,28 @@ traps_since() {
 		}'
 }
 
-# field LINE OBJECT: OBJECT's value in a trap line
+# field LINE OBJECT: OBJECT's value in a trap line (any instance)
 field() {
 	printf '%s\n' "$1" | awk -F '\t' -v o="$2" '{
-		for (i = 2; i <= NF; i++) if (index($i, o ".0 = ") == 1) { print substr($i, length(o) + 6); exit } }'
+		for (i = 2; i <= NF; i++) if (match($i, "^" o "\\.[0-9]+ = ")) { print substr($i, RLENGTH + 1); exit } }'
+}
+
+# instances LINE: the instance suffix of each object after snmpTrapOID, one a line
+instances() {
+	printf '%s\n' "$1" | awk -F '\t' '{
+		for (i = 4; i <= NF; i++) { n = $i; sub(/ = .*/, "", n); sub(/^[^.]*\./, "", n); print n } }'
+}
+
+# objects_in LINE: the objects after snmpTrapOID, without instance, space-separated
+objects_in() {
+	printf '%s\n' "$1" | awk -F '\t' '{
+		for (i = 4; i <= NF; i++) { n = $i; sub(/\..*/, "", n); printf "%s%s", (i > 4 ? " " : ""), n } }'
+}
+
+# mib_objects NOTIFICATION: its OBJECTS clause as the MIB has it, space-separated
+mib_objects() {
+	snmptranslate "${MIBOPTS[@]}" -Td "XEN-DOMAIN-MIB::$1" |
+		sed -n 's/^  OBJECTS[[:space:]]*{ *\(.*\) *}$/\1/p' | sed 's/, */ /g; s/ *$//'
 }
 
 count_since() { traps_since "$@" | grep -c . || true; }
@@ -131,6 +152,85 @@ slowest_get() {
 		sleep 0.2
 	done
 	echo "$worst"
+}
+
+# control_set COLUMN TYPE VALUE: one PDU with the lock and $U4's xdmControl
+# column, as a manager sends it
+control_set() {
+	local lock
+	lock=$(get xdmControlSpinLock.0)
+	snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmControlSpinLock.0 i "$lock" \
+		"XEN-DOMAIN-MIB::xdmControl$1$(uuid_oid $U4)" "$2" "$3" 2>&1 || true
+}
+
+# control_row_at DOMID: $U4's control row names DOMID
+control_row_at() {
+	[ "$(get "xdmControlDomainIndex$(uuid_oid $U4)")" = "$1" ]
+}
+
+# xdmActionFinished for control requests on domain 44 ($U4)
+control_checks() {
+	local t0 out n order
+	mark; t0=$(now)
+	sim add 44 name=controlled uuid=$U4 mem_target_kib=262144 mem_max_kib=524288 vcpus=1 >/dev/null
+	expect_trap 1 "$t0" "xdmDomainCreated (a domain to control)" xdmDomainCreated xdmNotifyDomainIndex=44
+	wait_for 5 control_row_at 44 || fail "$FORM: no control row for domain 44"
+
+	# pause: success, with the row it ends
+	mark; t0=$(now)
+	out=$(control_set Action i pause)
+	[[ $out != *Reason:* && $out != *Timeout* ]] && pass "$FORM: control: pause accepted" ||
+		fail "$FORM: control: pause: $out"
+	expect_trap 2 "$t0" "xdmActionFinished (pause, success)" \
+		xdmActionFinished xdmResultRequest=pause xdmResultUUID=$U4 xdmResultStatus=success
+	check_eq "$FORM: actionFinished: the objects of the MIB's OBJECTS, in order" \
+		"$(mib_objects xdmActionFinished)" "$(objects_in "$LINE")"
+	n=$(instances "$LINE" | head -n 1)
+	check_eq "$FORM: actionFinished: one instance for all, the result row's" "$n" \
+		"$(instances "$LINE" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+	check_eq "$FORM: actionFinished: the row of the request" pause "$(get "xdmResultRequest.$n")"
+	check_eq "$FORM: actionFinished: value 0 for an action" 0 "$(field "$LINE" xdmResultValue)"
+	check_eq "$FORM: actionFinished: name" controlled "$(field "$LINE" xdmResultName)"
+	check_eq "$FORM: actionFinished: domain id" 44 "$(field "$LINE" xdmResultDomainId)"
+	check_eq "$FORM: actionFinished: no detail on success (present: see OBJECTS)" '' "$(field "$LINE" xdmResultDetail)"
+	check_eq "$FORM: actionFinished: the table says the same" success "$(get "xdmResultStatus.$n")"
+	# the snapshot that shows the pause is told first
+	order=$(tail -n +"$((MARK + 1))" "$TRAPS" | grep -oE 'xdmDomainStateChanged|xdmActionFinished' | tr '\n' ' ')
+	check_eq "$FORM: actionFinished: after the pause's xdmDomainStateChanged" \
+		"xdmDomainStateChanged xdmActionFinished " "$order"
+
+	# unpause failing in the toolstack: failed, with the reason
+	sim xl-fault unpause >/dev/null
+	mark; t0=$(now)
+	out=$(control_set Action i unpause)
+	[[ $out != *Reason:* && $out != *Timeout* ]] && pass "$FORM: control: unpause accepted" ||
+		fail "$FORM: control: unpause: $out"
+	expect_trap 2 "$t0" "xdmActionFinished (unpause, failed)" \
+		xdmActionFinished xdmResultRequest=unpause xdmResultUUID=$U4 xdmResultStatus=failed
+	check_match "$FORM: actionFinished: the toolstack's failure" 'libxl_domain_unpause failed' \
+		"$(field "$LINE" xdmResultDetail)"
+	n=$(instances "$LINE" | head -n 1)
+	check_eq "$FORM: actionFinished: the failed row's detail" "$(get "xdmResultDetail.$n")" \
+		"$(field "$LINE" xdmResultDetail)"
+	check_eq "$FORM: control: the domain stays paused" paused "$(get xdmDomainState.44)"
+	check_eq "$FORM: control: one notification per request" 1 "$(count_since xdmActionFinished)"
+
+	# a memory target: the value asked for
+	mark; t0=$(now)
+	control_set MemTarget u 131072 >/dev/null
+	expect_trap 2 "$t0" "xdmActionFinished (setMemTarget)" \
+		xdmActionFinished xdmResultRequest=setMemTarget xdmResultValue=131072 xdmResultStatus=success
+
+	# switched off: the request is carried out, nothing is sent
+	snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyActionFinishedEnable.0 i 2 >/dev/null 2>&1 ||
+		fail "$FORM: SET xdmNotifyActionFinishedEnable false"
+	mark
+	control_set Action i unpause >/dev/null
+	wait_for 5 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainState.44 | grep -q running" ||
+		fail "$FORM: control: domain 44 not unpaused"
+	expect_none 1 "xdmActionFinished switched off" xdmActionFinished
+	snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyActionFinishedEnable.0 i 1 >/dev/null 2>&1 ||
+		fail "$FORM: SET xdmNotifyActionFinishedEnable true"
 }
 
 # --- the checks, the same in both forms ----------------------------------
@@ -213,6 +313,8 @@ run_checks() {
 	check_match "$FORM: reboot: destroyed comes before created" \
 		"xdmDomainDestroyed.*"$'\n'".*xdmDomainCreated" \
 		"$(tail -n +"$((MARK + 1))" "$TRAPS" | grep -E 'xdmDomain(Destroyed|Created)')"
+
+	if [ -e "$XLSIM" ]; then control_checks; else log "SKIP - xdmActionFinished: built without libxenlight"; fi
 
 	# --- the switches ---
 	out=$(snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyCreatedEnable.0 i 3 2>&1 || true)
@@ -323,6 +425,22 @@ check_match "subagent: unknown kind refused" 'unknown notification kind' "$(cat 
 check_match "subagent: bad rate refused" 'xensnmpNotifyRate takes a whole number' "$(cat "$T/agent.log" "$T/agent.stderr")"
 check_eq "subagent: the default rate stays" 20 "$(get xdmNotifyRateLimit.0)"
 stop_agent
+# a request the agent cannot take (no toolstack context): the SET fails
+# with commitFailed and the failed request is told at once
+if [ -e "$XLSIM" ]; then
+	sim xl-fault context >/dev/null
+	start_agent
+	sim add 44 name=controlled uuid=$U4 vcpus=1 >/dev/null
+	wait_for 5 control_row_at 44 || fail "subagent: no control row for domain 44"
+	mark; t0=$(now)
+	out=$(control_set Action i pause)
+	check_match "subagent: no toolstack: commitFailed" 'commitFailed' "$out"
+	expect_trap 1 "$t0" "xdmActionFinished (commitFailed)" \
+		xdmActionFinished xdmResultRequest=pause xdmResultUUID=$U4 xdmResultStatus=failed
+	check_match "subagent: no toolstack: the reason" 'control unavailable' "$(field "$LINE" xdmResultDetail)"
+	check_eq "subagent: no toolstack: the domain untouched" running "$(get xdmDomainState.44)"
+	stop_agent
+fi
 stop_snmpd
 stop_sim
 
@@ -336,12 +454,13 @@ dlmod xensnmp $PLUGIN
 xensnmpRefresh 1
 xensnmpNotifyRate $RATE
 CONF
-# the plugin's hypercalls go to the simulated host too; a sanitized
-# plugin needs the sanitizer runtimes first, and snmpd's own allocations
-# are not ours to check for leaks
+# the plugin's hypercalls and toolstack calls go to the simulated host
+# too; a sanitized plugin needs the sanitizer runtimes first, and snmpd's
+# own allocations are not ours to check for leaks
 preload=$XCSIM
+[ -e "$XLSIM" ] && preload="$preload $XLSIM"
 if [ -n "${SANITIZERS:-}" ]; then
-	preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $XCSIM"
+	preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $preload"
 fi
 start_snmpd "LD_PRELOAD=$preload" "XENSIM_CONTROL=$T/sim.ctl" \
 	"ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0"
