@@ -345,13 +345,8 @@ includeFile $T/access.conf
 dlmod xensnmp $PLUGIN
 xensnmpRefresh 1
 CONF
-preload="$XCSIM $XLSIM"
-asan_opts=()
-if [ -n "${SANITIZERS:-}" ]; then
-	preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $preload"
-	asan_opts=("ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0")
-fi
-start_snmpd "LD_PRELOAD=$preload" "XENSIM_CONTROL=$T/sim.ctl" "${asan_opts[@]}"
+with_hypervisor_in_snmpd
+start_snmpd "${SNMPD_ENV[@]}"
 wait_for 10 agent_serves || fail "plugin serves"
 sigchld_before=$(awk '/^SigCgt/ { print $2 }' "/proc/$SNMPD_PID/status")
 SETOPTS=(-v3 -l authPriv -u xenops -a SHA-256 -A auth-passphrase-1 -x AES -X priv-passphrase-1 -OU "${MIBOPTS[@]}")
@@ -372,12 +367,7 @@ out=$(snmpset "${SETOPTS[@]}" -r 0 -t 5 "$AGENT_ADDR" .1.3.6.1.2.1.1.4.0 s me 2>
 check_match "access: the v3 user writes nothing outside xdmControl" '(noAccess|notWritable)' "$out"
 check_eq "access: nothing happened to domain 7" running "$(get xdmDomainState.7)"
 
-pid=$SNMPD_PID
-kill -TERM "$pid"
-rc=0; wait "$pid" || rc=$?
-SNMPD_PID=
-check_eq "plugin: snmpd exits 0" 0 "$rc"
-if sanitizer_clean "$T/snmpd.stderr"; then pass "plugin: no sanitizer report"; else fail "plugin: sanitizer report"; cat "$T/snmpd.stderr"; fi
+stop_plugin_snmpd plugin
 
 log "SET-to-effect on the simulated host (toolstack call logged by xensimd):"
 for l in "${LATENCIES[@]}"; do log "  $l"; done

@@ -168,20 +168,27 @@ control_row_at() {
 	[ "$(get "xdmControlDomainIndex$(uuid_oid $U4)")" = "$1" ]
 }
 
+# request WHAT COLUMN TYPE VALUE: marks, sets T0 and sends the request,
+# which the agent must accept
+request() {
+	local out
+	mark; T0=$(now)
+	out=$(control_set "$2" "$3" "$4")
+	[[ $out != *Reason:* && $out != *Timeout* ]] && pass "$FORM: control: $1 accepted" ||
+		fail "$FORM: control: $1: $out"
+}
+
 # xdmActionFinished for control requests on domain 44 ($U4)
 control_checks() {
-	local t0 out n order
+	local t0 n order
 	mark; t0=$(now)
 	sim add 44 name=controlled uuid=$U4 mem_target_kib=262144 mem_max_kib=524288 vcpus=1 >/dev/null
 	expect_trap 1 "$t0" "xdmDomainCreated (a domain to control)" xdmDomainCreated xdmNotifyDomainIndex=44
 	wait_for 5 control_row_at 44 || fail "$FORM: no control row for domain 44"
 
 	# pause: success, with the row it ends
-	mark; t0=$(now)
-	out=$(control_set Action i pause)
-	[[ $out != *Reason:* && $out != *Timeout* ]] && pass "$FORM: control: pause accepted" ||
-		fail "$FORM: control: pause: $out"
-	expect_trap 2 "$t0" "xdmActionFinished (pause, success)" \
+	request pause Action i pause
+	expect_trap 2 "$T0" "xdmActionFinished (pause, success)" \
 		xdmActionFinished xdmResultRequest=pause xdmResultUUID=$U4 xdmResultStatus=success
 	check_eq "$FORM: actionFinished: the objects of the MIB's OBJECTS, in order" \
 		"$(mib_objects xdmActionFinished)" "$(objects_in "$LINE")"
@@ -201,11 +208,8 @@ control_checks() {
 
 	# unpause failing in the toolstack: failed, with the reason
 	sim xl-fault unpause >/dev/null
-	mark; t0=$(now)
-	out=$(control_set Action i unpause)
-	[[ $out != *Reason:* && $out != *Timeout* ]] && pass "$FORM: control: unpause accepted" ||
-		fail "$FORM: control: unpause: $out"
-	expect_trap 2 "$t0" "xdmActionFinished (unpause, failed)" \
+	request unpause Action i unpause
+	expect_trap 2 "$T0" "xdmActionFinished (unpause, failed)" \
 		xdmActionFinished xdmResultRequest=unpause xdmResultUUID=$U4 xdmResultStatus=failed
 	check_match "$FORM: actionFinished: the toolstack's failure" 'libxl_domain_unpause failed' \
 		"$(field "$LINE" xdmResultDetail)"
@@ -216,16 +220,14 @@ control_checks() {
 	check_eq "$FORM: control: one notification per request" 1 "$(count_since xdmActionFinished)"
 
 	# a memory target: the value asked for
-	mark; t0=$(now)
-	control_set MemTarget u 131072 >/dev/null
-	expect_trap 2 "$t0" "xdmActionFinished (setMemTarget)" \
+	request setMemTarget MemTarget u 131072
+	expect_trap 2 "$T0" "xdmActionFinished (setMemTarget)" \
 		xdmActionFinished xdmResultRequest=setMemTarget xdmResultValue=131072 xdmResultStatus=success
 
 	# switched off: the request is carried out, nothing is sent
 	snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyActionFinishedEnable.0 i 2 >/dev/null 2>&1 ||
 		fail "$FORM: SET xdmNotifyActionFinishedEnable false"
-	mark
-	control_set Action i unpause >/dev/null
+	request "unpause (switched off)" Action i unpause
 	wait_for 5 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainState.44 | grep -q running" ||
 		fail "$FORM: control: domain 44 not unpaused"
 	expect_none 1 "xdmActionFinished switched off" xdmActionFinished
@@ -454,25 +456,13 @@ dlmod xensnmp $PLUGIN
 xensnmpRefresh 1
 xensnmpNotifyRate $RATE
 CONF
-# the plugin's hypercalls and toolstack calls go to the simulated host
-# too; a sanitized plugin needs the sanitizer runtimes first, and snmpd's
-# own allocations are not ours to check for leaks
-preload=$XCSIM
-[ -e "$XLSIM" ] && preload="$preload $XLSIM"
-if [ -n "${SANITIZERS:-}" ]; then
-	preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $preload"
-fi
-start_snmpd "LD_PRELOAD=$preload" "XENSIM_CONTROL=$T/sim.ctl" \
-	"ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0"
+# the plugin's hypercalls and toolstack calls go to the simulated host too
+with_hypervisor_in_snmpd
+start_snmpd "${SNMPD_ENV[@]}"
 wait_for 10 agent_serves || fail "plugin serves"
 check_eq "plugin: the hypervisor stand-in is loaded" running "$(get xdmDomainState.1)"
 run_checks
-pid=$SNMPD_PID
-kill -TERM "$pid"
-rc=0; wait "$pid" || rc=$?
-SNMPD_PID=
-check_eq "plugin: snmpd exits 0" 0 "$rc"
-if sanitizer_clean "$T/snmpd.stderr"; then pass "plugin: no sanitizer report"; else fail "plugin: sanitizer report"; cat "$T/snmpd.stderr"; fi
+stop_plugin_snmpd plugin
 
 log "latencies:$LATENCIES"
 finish
