@@ -80,7 +80,10 @@ printf '#define XENSNMP_HOST_OID %s\n' "$(oid_of xdmHost)"
 printf '#define XENSNMP_DOMAIN_TABLE_OID %s\n' "$(oid_of xdmDomainTable)"
 printf '#define XENSNMP_VCPU_TABLE_OID %s\n' "$(oid_of xdmVcpuTable)"
 printf '#define XENSNMP_VIF_TABLE_OID %s\n' "$(oid_of xdmVifTable)"
-printf '#define XENSNMP_VBD_TABLE_OID %s\n\n' "$(oid_of xdmVbdTable)"
+printf '#define XENSNMP_VBD_TABLE_OID %s\n' "$(oid_of xdmVbdTable)"
+printf '#define XENSNMP_CONTROL_OID %s\n' "$(oid_of xdmControl)"
+printf '#define XENSNMP_NOTIFY_OID %s\n' "$(oid_of xdmNotifyControl)"
+printf '#define XENSNMP_NOTIFICATIONS_OID %s\n\n' "$(oid_of xdmNotifications)"
 
 objects xensnmp_host_scalar XENHOST_ xdmHost xdmHost ""
 printf '#define XENHOST_FIRST %s\n#define XENHOST_LAST %s\n\n' \
@@ -90,6 +93,11 @@ objects xensnmp_domain_column XENDOM_ xdmDomainEntry xdmDomain XENDOM
 objects xensnmp_vcpu_column XENVCPU_ xdmVcpuEntry xdmVcpu XENVCPU
 objects xensnmp_vif_column XENVIF_ xdmVifEntry xdmVif XENVIF
 objects xensnmp_vbd_column XENVBD_ xdmVbdEntry xdmVbd XENVBD
+objects xensnmp_control_node XENCTL_NODE_ xdmControl xdmControl ""
+objects xensnmp_control_column XENCTL_ xdmControlEntry xdmControl XENCTL
+objects xensnmp_result_column XENRES_ xdmControlResultEntry xdmResult XENRES
+objects xensnmp_notify_object XENNOTIFY_ xdmNotifyControl xdmNotify ""
+objects xensnmp_notification XENNOTIF_ xdmNotifications xdm ""
 
 values xdmDomainState xensnmp_domain_state XENSNMP_STATE_
 values xdmDomainShutdownReason xensnmp_shutdown_reason XENSNMP_SHUTDOWN_
@@ -98,9 +106,11 @@ values xdmHostSnapshotState xensnmp_snapshot_state XENSNMP_SNAPSHOT_
 values xdmHostDrivers xensnmp_source_bit XENSNMP_SOURCE_
 values xdmDomainAction xensnmp_domain_action XENSNMP_ACTION_
 values xdmDomainLastActionResult xensnmp_action_result XENSNMP_RESULT_
+values xdmResultRequest xensnmp_control_request XENSNMP_REQUEST_
 values xdmVcpuAvailability xensnmp_vcpu_availability XENSNMP_AVAILABILITY_
 values xdmVcpuState xensnmp_vcpu_state XENSNMP_VCPU_
 values xdmVbdMode xensnmp_vbd_mode XENSNMP_VBD_MODE_
 values xdmVbdDeviceType xensnmp_vbd_device_type XENSNMP_VBD_TYPE_
+values xdmNotifyCreatedEnable xensnmp_truth_value XENSNMP_TRUTH_
 
 printf '#endif\n'

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "xensnmp.h"
+#include "xensnmp_control.h"
+#include "xensnmp_notify.h"
 #include "xensnmp_tables.h"
 
 static const struct xensnmp_table_def *const table_defs[] = {
@@ -33,6 +35,7 @@ static struct {
 	int notify_fd;
 	struct xensnmp_table tables[N_TABLES];
 	netsnmp_handler_registration *host_reg;
+	bool control_registered;
 	bool registered;
 } mod = { .state.refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1 };
 
@@ -65,7 +68,8 @@ static void log_sink(int level, const char *line, void *opaque)
 	snmp_log(level, "%s\n", line);
 }
 
-/* The gathering thread published a snapshot or queued log lines. */
+/* The gathering thread published a snapshot or queued log lines, or the
+ * control thread posted outcomes. */
 static void on_notify(int fd, void *data)
 {
 	struct xen_snapshot *snap;
@@ -73,13 +77,20 @@ static void on_notify(int fd, void *data)
 	(void)fd;
 	(void)data;
 	xen_conn_process(mod.state.conn, log_sink, NULL);
+	/* first: an outcome is posted only after a snapshot that shows it was
+	 * published, so the snapshot taken next shows it too */
+	xensnmp_control_collect(mod.state.conn);
 	snap = xen_conn_snapshot(mod.state.conn);
 	if (snap == mod.state.snap) {
 		xen_snapshot_unref(snap);
-		return;
+	} else {
+		xen_snapshot_unref(mod.state.snap);
+		mod.state.snap = snap;	/* tables rebuild on their next request */
 	}
-	xen_snapshot_unref(mod.state.snap);
-	mod.state.snap = snap;	/* tables rebuild on their next request */
+	xensnmp_notify_snapshot();	/* at once: notifications are due within 1 s */
+	/* after them: a manager hears of a paused or destroyed domain before
+	 * the end of the request that did it (see xdmActionFinished) */
+	xensnmp_control_announce();
 }
 
 static void on_timer(unsigned reg, void *clientarg)
@@ -128,6 +139,15 @@ static void parse_path_token(const char *token, char *line)
 		strcpy(dst, line);
 }
 
+static void parse_dom0_token(const char *token, char *line)
+{
+	if (strcmp(line, "yes") == 0 || strcmp(line, "no") == 0)
+		xensnmp_control_allow_dom0(line[0] == 'y');
+	else
+		config_perror("xensnmpControlDom0 takes yes or no");
+	(void)token;
+}
+
 static const char *or_null(const char *s)
 {
 	return s[0] ? s : NULL;
@@ -150,6 +170,8 @@ static int before_config(int major, int minor, void *server, void *client)
 	(void)client;
 	if (!mod.refresh_fixed)
 		mod.state.refresh = XENSNMP_DEFAULT_REFRESH;
+	xensnmp_control_allow_dom0(false);
+	xensnmp_notify_reset_config();
 	return SNMP_ERR_NOERROR;
 }
 
@@ -168,6 +190,7 @@ static int after_config(int major, int minor, void *server, void *client)
 		.xend_url = or_null(mod.xend_url),
 		.proc_root = or_null(mod.proc_root),
 		.sys_root = or_null(mod.sys_root),
+		.control = true,
 	};
 
 	(void)major;
@@ -201,6 +224,7 @@ void init_xensnmp(void)
 				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
 	register_app_config_handler("xensnmpProcRoot", parse_path_token, NULL, "directory");
 	register_app_config_handler("xensnmpSysRoot", parse_path_token, NULL, "directory");
+	register_app_config_handler("xensnmpControlDom0", parse_dom0_token, NULL, "yes|no");
 	snmp_register_callback(SNMP_CALLBACK_LIBRARY,
 			       SNMP_CALLBACK_PRE_READ_CONFIG, before_config,
 			       NULL);
@@ -211,11 +235,15 @@ void init_xensnmp(void)
 	mod.host_reg = xensnmp_register_host_scalars(&mod.state);
 	if (!mod.host_reg)
 		snmp_log(LOG_ERR, "xensnmp: cannot register xdmHost\n");
+	xensnmp_notify_init(&mod.state);
 	for (i = 0; i < N_TABLES; i++)
 		if (xensnmp_table_register(&mod.tables[i], table_defs[i],
 					   &mod.state) < 0)
 			snmp_log(LOG_ERR, "xensnmp: cannot register %s\n",
 				 table_defs[i]->name);
+	mod.control_registered = xensnmp_control_register(&mod.state) == 0;
+	if (!mod.control_registered)
+		snmp_log(LOG_ERR, "xensnmp: cannot register xdmControl\n");
 	mod.registered = true;
 }
 
@@ -234,6 +262,7 @@ void deinit_xensnmp(void)
 	unregister_app_config_handler("xensnmpXendUrl");
 	unregister_app_config_handler("xensnmpProcRoot");
 	unregister_app_config_handler("xensnmpSysRoot");
+	unregister_app_config_handler("xensnmpControlDom0");
 	if (mod.alarm)
 		snmp_alarm_unregister(mod.alarm);
 	mod.alarm = 0;
@@ -243,8 +272,11 @@ void deinit_xensnmp(void)
 		if (mod.host_reg)
 			netsnmp_unregister_handler(mod.host_reg);
 		mod.host_reg = NULL;
+		xensnmp_control_unregister();
+		mod.control_registered = false;
 		mod.registered = false;
 	}
+	xensnmp_notify_deinit();
 	if (mod.notify_fd >= 0)
 		unregister_readfd(mod.notify_fd);
 	mod.notify_fd = -1;

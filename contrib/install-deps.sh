@@ -2,7 +2,7 @@
 # Installs what xensnmp needs to build, test and run its demo on Debian 12.
 set -e
 PKGS="build-essential autoconf automake libtool pkg-config
-      libsnmp-dev snmp snmpd libxen-dev xenstore-utils
+      libsnmp-dev snmp snmpd snmptrapd libxen-dev xenstore-utils
       libcurl4-openssl-dev libcmocka-dev
       smitools socat procps"
 missing=""

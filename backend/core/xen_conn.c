@@ -28,6 +28,23 @@ static const struct xen_driver_ops *const driver_table[] = {
 #define N_DRIVERS (sizeof(driver_table) / sizeof(driver_table[0]))
 
 /*
+ * The ways of acting on domains, in order: the first that is wanted on
+ * this host and opens is the one used.  A xend host is controlled
+ * through xend (its domains are xend's), any other through libxl.
+ */
+static const struct xen_driver_ops *const control_table[] = {
+#ifdef HAVE_LIBXL
+	&xen_libxl_driver,
+#endif
+	NULL,	/* the end; the only entry when built without libxenlight */
+};
+
+/* requests waiting for the control thread; more are refused */
+#define CONTROL_QUEUE 64
+/* how long the control thread waits for a snapshot that shows an action */
+#define CONTROL_SEEN_WAIT_MS 3000
+
+/*
  * Thread rules.  "caller" is the thread that opened the connection (the
  * SNMP agent's); "gatherer" is the connection's own thread.  A field
  * marked "gatherer only" is touched by no other thread while the
@@ -44,12 +61,35 @@ struct driver_slot {
 	bool was_open;			/* gatherer only; for "lost" / "back" lines */
 };
 
+/*
+ * The control thread's side.  "control" is the connection's control
+ * thread, which alone calls control operations; it opens its own
+ * instance of the driver it uses.
+ */
+struct control_side {
+	bool wanted;			/* immutable after open: cfg.control and read-write */
+	pthread_t thread;		/* caller only */
+	struct xen_driver_ops ops;	/* control only */
+	void *priv;			/* control only; NULL while not open */
+	bool finished;			/* lock; the thread sets it as it ends */
+	enum xen_control_state state;	/* lock; control thread writes */
+	char why[256];			/* lock; why state is not READY */
+	bool retry;			/* lock; caller asks for another open */
+	struct xen_control_request queue[CONTROL_QUEUE];	/* lock; a ring */
+	size_t q_head, q_len;		/* lock */
+	struct xen_control_outcome *done;	/* lock; control appends, caller takes */
+	size_t n_done, cap_done;	/* lock */
+	uint64_t started_gatherings;	/* lock; the gatherer counts the starts */
+	uint64_t published_start;	/* lock; the start number of the published snapshot */
+};
+
 struct xen_conn {
 	struct xen_conn_config cfg;	/* immutable after open, but
 					 * stale_after_seconds: lock */
 	bool read_write;		/* immutable after open */
 	struct xen_log_queue log;	/* any thread; has its own lock */
 	struct driver_slot slots[N_DRIVERS];	/* see driver_slot */
+	struct control_side ctl;	/* see control_side */
 	pthread_t thread;		/* caller only */
 	int wake[2];			/* caller writes, gatherer reads; fds immutable */
 	int notify[2];			/* gatherer writes, caller reads; fds immutable */
@@ -59,8 +99,10 @@ struct xen_conn {
 	pthread_cond_t published;	/* lock; signalled on each publication */
 	bool stop;			/* lock; caller sets, gatherer reads */
 	bool want_refresh, want_full;	/* lock; caller sets, gatherer clears */
-	bool abandoned;			/* lock; caller sets: the gatherer frees conn */
+	bool abandoned;			/* lock; caller sets: the last thread to end frees conn */
+	unsigned threads_left;		/* lock; abandoned threads still running */
 	bool finished;			/* lock; gatherer sets as it ends */
+	pthread_cond_t control_wake;	/* lock; signalled for the control thread */
 	struct xen_snapshot *current;	/* lock; gatherer replaces, caller refs */
 	uint64_t generation;		/* lock; gatherer increments */
 	struct xen_conn_status status;	/* lock; gatherer writes, caller copies */
@@ -110,9 +152,6 @@ static void describe_unavailable(struct xen_conn *conn)
 		p += n;
 		left -= (size_t)n;
 	}
-	if (!conn->read_write && left > 1)
-		snprintf(p, left, "%scontrol: read-only mode",
-			 p == conn->status.unavailable ? "" : "; ");
 }
 
 static struct xen_driver_env driver_env(struct xen_conn *conn)
@@ -205,6 +244,11 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 	unsigned open_mask = 0;
 	size_t i;
 
+	uint64_t start_no;
+
+	pthread_mutex_lock(&conn->lock);
+	start_no = ++conn->ctl.started_gatherings;
+	pthread_mutex_unlock(&conn->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	xen_dirty_seal(dirty);
 	for (i = 0; i < N_DRIVERS; i++) {
@@ -248,6 +292,7 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 		merged->generation = ++conn->generation;
 		xen_snapshot_unref(conn->current);
 		conn->current = merged;
+		conn->ctl.published_start = start_no;
 	}
 	conn->refresh_failed = failed || open_mask == 0;
 	if (!conn->refresh_failed) {
@@ -351,12 +396,271 @@ static void *gather_thread(void *arg)
 		conn->slots[i].priv = NULL;
 	}
 	pthread_mutex_lock(&conn->lock);
-	abandoned = conn->abandoned;
 	conn->finished = true;
+	abandoned = conn->abandoned && --conn->threads_left == 0;
 	pthread_mutex_unlock(&conn->lock);
 	if (abandoned)
 		conn_free(conn);	/* the closer has gone: nobody else holds it */
 	return NULL;
+}
+
+/* ---- the control thread ------------------------------------------------ */
+
+const char *xen_control_op_name(enum xen_control_op op)
+{
+	switch (op) {
+	case XEN_CONTROL_PAUSE: return "pause";
+	case XEN_CONTROL_UNPAUSE: return "unpause";
+	case XEN_CONTROL_SHUTDOWN: return "shutdown";
+	case XEN_CONTROL_REBOOT: return "reboot";
+	case XEN_CONTROL_DESTROY: return "destroy";
+	case XEN_CONTROL_MEM_TARGET: return "set memory target";
+	case XEN_CONTROL_VCPUS: return "set vCPUs";
+	}
+	return "?";
+}
+
+static void set_control_state(struct xen_conn *conn, enum xen_control_state state,
+			      const char *why)
+{
+	pthread_mutex_lock(&conn->lock);
+	conn->ctl.state = state;
+	snprintf(conn->ctl.why, sizeof(conn->ctl.why), "%s", why);
+	pthread_mutex_unlock(&conn->lock);
+}
+
+/* Opens the first control driver wanted on this host; control thread. */
+static void open_control(struct xen_conn *conn, bool first)
+{
+	struct control_side *c = &conn->ctl;
+	struct xen_driver_env env = driver_env(conn);
+	char why[256] = "", one[256];
+	size_t i, used = 0;
+	bool any = false;
+
+	for (i = 0; control_table[i]; i++) {
+		struct xen_driver_ops ops;
+
+		if (xen_driver_ops_complete(&ops, control_table[i]) < 0 || !ops.control ||
+		    !ops.wanted(&env))
+			continue;
+		any = true;
+		if (ops.needs_privilege && geteuid() != 0) {
+			snprintf(one, sizeof(one), "needs root");
+		} else {
+			one[0] = '\0';
+			c->priv = ops.open(&env, one, sizeof(one));
+			if (c->priv) {
+				c->ops = ops;
+				xen_log(&conn->log, XEN_LOG_NOTICE, "control: %s: %s",
+					ops.name, first ? "ready" : "connection restored");
+				set_control_state(conn, XEN_CONTROL_READY, "");
+				return;
+			}
+		}
+		used += (size_t)snprintf(why + used, sizeof(why) - used, "%s%s: %s",
+					 used ? "; " : "", ops.name, one);
+		if (used >= sizeof(why))
+			used = sizeof(why) - 1;
+	}
+	if (!any) {
+		set_control_state(conn, XEN_CONTROL_NONE, control_table[0]
+				  ? "no toolstack to act through on this host"
+				  : "built without libxenlight");
+		return;
+	}
+	if (first)
+		xen_log(&conn->log, XEN_LOG_WARNING, "control: unavailable: %s", why);
+	set_control_state(conn, XEN_CONTROL_DOWN, why);
+}
+
+/*
+ * After an action: asks for a refresh and waits (bounded) until a
+ * snapshot whose gathering started after the action is published, so
+ * that a request reported done is also visible.  Seconds waited, or -1.
+ */
+static double wait_seen(struct xen_conn *conn)
+{
+	struct timespec t0, t1, deadline;
+	uint64_t after;
+	bool seen;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_mutex_lock(&conn->lock);
+	after = conn->ctl.started_gatherings;
+	conn->want_refresh = true;
+	pthread_mutex_unlock(&conn->lock);
+	poke(conn->wake[1]);
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += CONTROL_SEEN_WAIT_MS / 1000;
+	pthread_mutex_lock(&conn->lock);
+	while (conn->ctl.published_start <= after && !conn->stop &&
+	       pthread_cond_timedwait(&conn->published, &conn->lock, &deadline) == 0)
+		;
+	seen = conn->ctl.published_start > after;
+	pthread_mutex_unlock(&conn->lock);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return seen ? elapsed(&t0, &t1) : -1;
+}
+
+static void post_outcome(struct xen_conn *conn, const struct xen_control_outcome *out)
+{
+	struct control_side *c = &conn->ctl;
+
+	pthread_mutex_lock(&conn->lock);
+	xen_grow(&c->done, &c->cap_done, c->n_done + 1, sizeof(*c->done));
+	c->done[c->n_done++] = *out;
+	pthread_mutex_unlock(&conn->lock);
+	poke(conn->notify[1]);
+}
+
+static void run_request(struct xen_conn *conn, const struct xen_control_request *req)
+{
+	struct control_side *c = &conn->ctl;
+	struct xen_control_outcome out = { .id = req->id, .seen_seconds = -1 };
+	struct timespec t0, t1;
+	int rc;
+
+	if (!c->priv)
+		open_control(conn, false);
+	if (!c->priv) {
+		pthread_mutex_lock(&conn->lock);
+		/* c->why is as long as detail: cut it, not the prefix */
+		snprintf(out.detail, sizeof(out.detail), "control unavailable: %.200s", c->why);
+		pthread_mutex_unlock(&conn->lock);
+		post_outcome(conn, &out);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = c->ops.control(c->priv, req, out.detail, sizeof(out.detail));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	out.act_seconds = elapsed(&t0, &t1);
+	out.ok = rc == XEN_CONTROL_OK;
+	if (out.ok)
+		out.detail[0] = '\0';
+	else if (!out.detail[0])
+		snprintf(out.detail, sizeof(out.detail), "%s failed", c->ops.name);
+	if (rc == XEN_CONTROL_LOST) {
+		xen_log(&conn->log, XEN_LOG_ERR, "control: %s: connection lost (%s)",
+			c->ops.name, out.detail);
+		c->ops.close(c->priv);
+		c->priv = NULL;
+		set_control_state(conn, XEN_CONTROL_DOWN, out.detail);
+	}
+	/* even a failed call may have changed something: show it */
+	out.seen_seconds = wait_seen(conn);
+	post_outcome(conn, &out);
+}
+
+static void *control_thread(void *arg)
+{
+	struct xen_conn *conn = arg;
+	struct control_side *c = &conn->ctl;
+	bool abandoned;
+
+	open_control(conn, true);
+	for (;;) {
+		struct xen_control_request req;
+		bool retry;
+
+		pthread_mutex_lock(&conn->lock);
+		while (!conn->stop && !c->q_len && !c->retry)
+			pthread_cond_wait(&conn->control_wake, &conn->lock);
+		if (conn->stop) {
+			pthread_mutex_unlock(&conn->lock);
+			break;
+		}
+		retry = c->retry;
+		c->retry = false;
+		if (c->q_len) {
+			req = c->queue[c->q_head];
+			c->q_head = (c->q_head + 1) % CONTROL_QUEUE;
+			c->q_len--;
+		} else {
+			req.id = 0;
+		}
+		pthread_mutex_unlock(&conn->lock);
+		if (retry && !c->priv)
+			open_control(conn, false);
+		if (req.id)
+			run_request(conn, &req);
+	}
+	if (c->priv)
+		c->ops.close(c->priv);
+	c->priv = NULL;
+	pthread_mutex_lock(&conn->lock);
+	c->finished = true;
+	abandoned = conn->abandoned && --conn->threads_left == 0;
+	pthread_mutex_unlock(&conn->lock);
+	if (abandoned)
+		conn_free(conn);
+	return NULL;
+}
+
+enum xen_control_state xen_conn_control_state(struct xen_conn *conn, char *why,
+					      size_t why_len)
+{
+	enum xen_control_state st;
+
+	if (!conn->read_write) {
+		snprintf(why, why_len, "read-only mode");
+		return XEN_CONTROL_NONE;
+	}
+	if (!conn->ctl.wanted) {
+		snprintf(why, why_len, "not asked for");
+		return XEN_CONTROL_NONE;
+	}
+	pthread_mutex_lock(&conn->lock);
+	st = conn->ctl.state;
+	snprintf(why, why_len, "%s", conn->ctl.why);
+	pthread_mutex_unlock(&conn->lock);
+	return st;
+}
+
+int xen_conn_control_submit(struct xen_conn *conn, const struct xen_control_request *req,
+			    char *why, size_t why_len)
+{
+	struct control_side *c = &conn->ctl;
+	int rc = -1;
+
+	if (!conn->read_write || !c->wanted) {
+		snprintf(why, why_len, "control unavailable: %s",
+			 conn->read_write ? "not asked for" : "read-only mode");
+		return -1;
+	}
+	pthread_mutex_lock(&conn->lock);
+	if (c->state == XEN_CONTROL_NONE || c->state == XEN_CONTROL_DOWN) {
+		snprintf(why, why_len, "control unavailable: %.200s", c->why);
+		c->retry = c->state == XEN_CONTROL_DOWN;	/* the next one may work */
+	} else if (c->q_len == CONTROL_QUEUE) {
+		snprintf(why, why_len, "control queue full (%u requests waiting)",
+			 CONTROL_QUEUE);
+	} else {
+		c->queue[(c->q_head + c->q_len) % CONTROL_QUEUE] = *req;
+		c->q_len++;
+		rc = 0;
+	}
+	pthread_cond_signal(&conn->control_wake);
+	pthread_mutex_unlock(&conn->lock);
+	return rc;
+}
+
+size_t xen_conn_control_take(struct xen_conn *conn, struct xen_control_outcome *out,
+			     size_t max)
+{
+	struct control_side *c = &conn->ctl;
+	size_t n;
+
+	pthread_mutex_lock(&conn->lock);
+	n = c->n_done < max ? c->n_done : max;
+	if (n) {
+		memcpy(out, c->done, n * sizeof(*out));
+		memmove(c->done, c->done + n, (c->n_done - n) * sizeof(*c->done));
+		c->n_done -= n;
+	}
+	pthread_mutex_unlock(&conn->lock);
+	return n;
 }
 
 static int make_pipe(int fds[2])
@@ -405,8 +709,9 @@ static uint64_t no_requests(void *priv)
 int xen_driver_ops_complete(struct xen_driver_ops *out,
 			    const struct xen_driver_ops *in)
 {
-	if (!in->name || !in->source || !in->open || !in->close ||
-	    !in->gather || (in->event_fd && !in->read_events))
+	if (!in->name || !in->open || !in->close ||
+	    (!in->gather && !in->control) || (in->gather && !in->source) ||
+	    (in->event_fd && !in->read_events))
 		return -1;
 	*out = *in;
 	if (!out->wanted)
@@ -431,7 +736,9 @@ static void conn_free(struct xen_conn *conn)
 	close(conn->wake[1]);
 	close(conn->notify[0]);
 	close(conn->notify[1]);
+	free(conn->ctl.done);
 	xen_log_queue_destroy(&conn->log);
+	pthread_cond_destroy(&conn->control_wake);
 	pthread_cond_destroy(&conn->published);
 	pthread_mutex_destroy(&conn->lock);
 	free(conn);
@@ -442,9 +749,11 @@ struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
 	struct xen_conn *conn = xen_calloc(1, sizeof(*conn));
 	size_t i;
 
+	/* the gathering table holds data drivers only */
 	for (i = 0; i < N_DRIVERS; i++)
 		if (xen_driver_ops_complete(&conn->slots[i].ops,
-					    driver_table[i]) < 0) {
+					    driver_table[i]) < 0 ||
+		    !driver_table[i]->gather) {
 			free(conn);
 			errno = EINVAL;
 			return NULL;
@@ -455,6 +764,8 @@ struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
 	conn->read_write = cfg->mode == XEN_MODE_READ_WRITE ||
 			   (cfg->mode == XEN_MODE_AUTO && geteuid() == 0);
 	conn->status.read_write = conn->read_write;
+	conn->ctl.wanted = cfg->control && conn->read_write;
+	conn->ctl.state = XEN_CONTROL_STARTING;
 	if (make_pipe(conn->wake) < 0) {
 		free(conn);
 		return NULL;
@@ -468,11 +779,17 @@ struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
 	xen_log_queue_init(&conn->log);
 	pthread_mutex_init(&conn->lock, NULL);
 	pthread_cond_init(&conn->published, NULL);
+	pthread_cond_init(&conn->control_wake, NULL);
 	xen_log(&conn->log, XEN_LOG_NOTICE, "xen: opening in %s mode",
 		conn->read_write ? "read-write" : "read-only");
 	if (pthread_create(&conn->thread, NULL, gather_thread, conn) != 0) {
 		conn_free(conn);
 		return NULL;
+	}
+	if (conn->ctl.wanted &&
+	    pthread_create(&conn->ctl.thread, NULL, control_thread, conn) != 0) {
+		conn->ctl.wanted = false;
+		xen_log(&conn->log, XEN_LOG_ERR, "control: cannot start its thread");
 	}
 	return conn;
 }
@@ -492,54 +809,69 @@ static bool pin_own_code(void)
 }
 
 /* A request to a hung xenstored never returns: wait a bounded time. */
-static int join_bounded(struct xen_conn *conn)
+static bool join_until(pthread_t thread, const struct timespec *deadline)
 {
-	struct timespec deadline;
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 3;
-	return pthread_timedjoin_np(conn->thread, NULL, &deadline) == 0 ? 0 : -1;
+	return pthread_timedjoin_np(thread, NULL, deadline) == 0;
 }
 
 void xen_conn_close(struct xen_conn *conn, xen_log_sink sink, void *opaque)
 {
-	bool pinned, finished;
+	struct timespec deadline;
+	bool has_ctl, gather_joined, ctl_joined, pinned;
+	unsigned left = 0;
 
 	if (!conn)
 		return;
+	has_ctl = conn->ctl.wanted;
 	pthread_mutex_lock(&conn->lock);
 	conn->stop = true;
+	pthread_cond_broadcast(&conn->control_wake);
+	pthread_cond_broadcast(&conn->published);
 	pthread_mutex_unlock(&conn->lock);
 	poke(conn->wake[1]);
-	if (join_bounded(conn) == 0) {
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 3;
+	gather_joined = join_until(conn->thread, &deadline);
+	ctl_joined = !has_ctl || join_until(conn->ctl.thread, &deadline);
+	if (gather_joined && ctl_joined) {
 		if (sink)
 			xen_log_drain(&conn->log, sink, opaque);
 		conn_free(conn);
 		return;
 	}
 	/*
-	 * Stuck in a request to a hung source that cannot be interrupted:
-	 * the thread owns conn from now on and frees it when the request
-	 * returns; its code stays mapped.
+	 * Stuck in a request that cannot be interrupted (a hung xenstored, a
+	 * toolstack call that does not return): the threads still running
+	 * own conn from now on, the last one frees it; their code stays mapped.
 	 */
 	pinned = pin_own_code();
 	if (sink) {
 		xen_log_drain(&conn->log, sink, opaque);
 		sink(XEN_LOG_ERR, pinned
-		     ? "xen: gathering thread did not stop within 3 s; abandoned, its code kept loaded until it ends"
-		     : "xen: gathering thread did not stop within 3 s; abandoned, and its code could not be pinned",
+		     ? (gather_joined ? "xen: control thread did not stop within 3 s; abandoned, its code kept loaded until it ends"
+				      : "xen: gathering thread did not stop within 3 s; abandoned, its code kept loaded until it ends")
+		     : "xen: a thread did not stop within 3 s; abandoned, and its code could not be pinned",
 		     opaque);
 	}
 	pthread_mutex_lock(&conn->lock);
-	finished = conn->finished;	/* it may have ended meanwhile */
-	conn->abandoned = !finished;
-	pthread_mutex_unlock(&conn->lock);
-	if (finished) {
+	/* a thread may have ended meanwhile: then it is joined below */
+	if (!gather_joined && !conn->finished)
+		left++;
+	if (!ctl_joined && !conn->ctl.finished)
+		left++;
+	conn->abandoned = left > 0;
+	conn->threads_left = left;
+	if (!gather_joined && conn->finished)
 		pthread_join(conn->thread, NULL);
-		conn_free(conn);
-	} else {
+	else if (!gather_joined)
 		pthread_detach(conn->thread);
-	}
+	if (!ctl_joined && conn->ctl.finished)
+		pthread_join(conn->ctl.thread, NULL);
+	else if (!ctl_joined)
+		pthread_detach(conn->ctl.thread);
+	pthread_mutex_unlock(&conn->lock);
+	if (!left)
+		conn_free(conn);
 }
 
 int xen_conn_notify_fd(const struct xen_conn *conn)
@@ -607,6 +939,15 @@ void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
 	    elapsed(&conn->last_success_mono, &now) >
 		    conn->cfg.stale_after_seconds)
 		st->stale = true;
+	/* what control cannot do, and why */
+	if (!conn->read_write || (conn->ctl.wanted && (conn->ctl.state == XEN_CONTROL_NONE ||
+						       conn->ctl.state == XEN_CONTROL_DOWN))) {
+		size_t used = strlen(st->unavailable);
+
+		snprintf(st->unavailable + used, sizeof(st->unavailable) - used,
+			 "%scontrol: %s", used ? "; " : "",
+			 conn->read_write ? conn->ctl.why : "read-only mode");
+	}
 	pthread_mutex_unlock(&conn->lock);
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/xen_control.h"
 #include "core/xen_log.h"
 #include "core/xen_snapshot.h"
 
@@ -31,6 +32,16 @@ struct xen_conn_config {
 	unsigned stale_after_seconds;
 	/* passed to the drivers; NULL means the usual place */
 	const char *xend_url, *proc_root, *sys_root;
+	/* act on domains (read-write mode only): starts the control thread */
+	bool control;
+};
+
+/* Whether the connection can act on domains. */
+enum xen_control_state {
+	XEN_CONTROL_NONE,	/* never: read-only, not asked for, or no way on this host */
+	XEN_CONTROL_STARTING,	/* the control thread is opening its driver; requests wait */
+	XEN_CONTROL_READY,
+	XEN_CONTROL_DOWN,	/* its driver could not be opened or was lost; retried on request */
 };
 
 struct xen_conn_status {
@@ -81,5 +92,25 @@ bool xen_conn_wait(struct xen_conn *conn, uint64_t generation, int timeout_ms);
 void xen_conn_set_stale_after(struct xen_conn *conn, unsigned seconds);
 
 void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st);
+
+/*
+ * Control.  Requests are carried out on the connection's control thread,
+ * one at a time in the order submitted; nothing here waits on Xen.
+ *
+ * xen_conn_control_state: the state, and in why (when not READY) the reason.
+ * xen_conn_control_submit: queues a copy of req; 0, or -1 with why when
+ *   control is unavailable (a DOWN driver is then retried) or the queue
+ *   is full.
+ * xen_conn_control_take: moves at most max outcomes of finished requests,
+ *   oldest first, into out; the notify fd turns readable when one is
+ *   posted.  An outcome is posted once the driver's call returned and a
+ *   snapshot gathered after it was published (or 3 s passed).
+ */
+enum xen_control_state xen_conn_control_state(struct xen_conn *conn, char *why,
+					      size_t why_len);
+int xen_conn_control_submit(struct xen_conn *conn, const struct xen_control_request *req,
+			    char *why, size_t why_len);
+size_t xen_conn_control_take(struct xen_conn *conn, struct xen_control_outcome *out,
+			     size_t max);
 
 #endif

@@ -5,18 +5,26 @@
  * driver in priority order and merges what they return field by field.
  *
  * The contract, per operation:
- *   REQUIRED  name, source, open, close, gather
+ *   REQUIRED  name, open, close, and gather or control (or both)
+ *             source       required with gather (the XenDataSources bit);
+ *                          0 for a control-only driver
  *   OPTIONAL  wanted       NULL: always wanted
  *             event_fd     NULL: the driver has no change notification and
  *                          is re-read on the refresh timer only
  *             read_events  required when event_fd is set, else must be NULL
  *             requests     NULL: counted as 0 requests
+ *             gather       NULL: a control-only driver, never gathered
+ *             control      NULL: the driver cannot act on domains
  * A driver sets only what it implements and writes no stubs: the
  * connection checks the table once, in xen_driver_ops_complete(), and
  * refuses to open with a table that breaks this contract.
  *
- * Threads: every operation is called on the connection's gathering
- * thread only, never two at once, so a driver needs no locking of its own.
+ * Threads: the data operations (event_fd, read_events, gather, requests)
+ * are called on the connection's gathering thread only, never two at
+ * once, so a driver needs no locking of its own.  control is called on
+ * the connection's control thread only, on an instance that thread
+ * opened for control alone and never gathers from: two instances of one
+ * driver share nothing.
  * Memory: allocation failure aborts (core/xen_alloc.h), so no operation
  * reports ENOMEM; a -1 from gather or read_events means the source is lost.
  */
@@ -27,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/xen_control.h"
 #include "core/xen_log.h"
 #include "core/xen_snapshot.h"
 
@@ -88,6 +97,16 @@ struct xen_driver_ops {
 
 	/* Requests sent to the source so far (for statistics). */
 	uint64_t (*requests)(void *priv);
+
+	/*
+	 * Carries out one control request as the toolstack's own command
+	 * would, after checking, right before acting, that domain req->domid
+	 * still holds the UUID req->uuid by the hypervisor's handle (never by
+	 * guest-writable data) and that the action makes sense in its current
+	 * state.  Returns enum xen_control_rc; *why says what failed.
+	 */
+	int (*control)(void *priv, const struct xen_control_request *req,
+		       char *why, size_t why_len);
 };
 
 /*
@@ -103,5 +122,8 @@ extern const struct xen_driver_ops xen_hypervisor_driver;
 extern const struct xen_driver_ops xen_xend_driver;
 extern const struct xen_driver_ops xen_xenstore_driver;
 extern const struct xen_driver_ops xen_dom0_stats_driver;
+#ifdef HAVE_LIBXL
+extern const struct xen_driver_ops xen_libxl_driver;	/* control only */
+#endif
 
 #endif

@@ -101,6 +101,21 @@ start_snmpd() {	# start_snmpd [ENV=VALUE...]: uses $T/snmpd.conf
 		{ log "snmpd did not answer"; cat "$T/snmpd.log" "$T/snmpd.stderr"; exit 1; }
 }
 
+# stop_plugin_snmpd LABEL: SIGTERM to snmpd with the module in it, which
+# must exit 0 without a sanitizer report
+stop_plugin_snmpd() {
+	local pid=$SNMPD_PID rc=0
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	SNMPD_PID=
+	check_eq "$1: snmpd exits 0" 0 "$rc"
+	if sanitizer_clean "$T/snmpd.stderr"; then
+		pass "$1: no sanitizer report"
+	else
+		fail "$1: sanitizer report"; cat "$T/snmpd.stderr"
+	fi
+}
+
 stop_snmpd() {
 	[ -n "${SNMPD_PID:-}" ] || return 0
 	kill -TERM "$SNMPD_PID" 2>/dev/null || true
@@ -108,13 +123,30 @@ stop_snmpd() {
 	SNMPD_PID=
 }
 
-# with_hypervisor: the agent's hypercalls go to the simulated host
-# (the libxenctrl stand-in, preloaded; sanitizers must let it come first)
+XLSIM=$top_builddir/tests/sim/.libs/libxlsim.so
+# with_hypervisor: the agent's hypercalls and toolstack calls go to the
+# simulated host (the libxenctrl and, when built, libxenlight stand-ins,
+# preloaded; sanitizers must let them come first)
 with_hypervisor() {
-	AGENT_ENV=("LD_PRELOAD=$XCSIM" "XENSIM_CONTROL=$T/sim.ctl"
+	local preload=$XCSIM
+	[ -e "$XLSIM" ] && preload="$preload $XLSIM"
+	AGENT_ENV=("LD_PRELOAD=$preload" "XENSIM_CONTROL=$T/sim.ctl"
 		   "ASAN_OPTIONS=$ASAN_OPTIONS:verify_asan_link_order=0")
 }
 AGENT_ENV=()
+
+# with_hypervisor_in_snmpd: the same for the plugin form, as arguments of
+# start_snmpd in SNMPD_ENV; a sanitized plugin needs the sanitizer
+# runtimes loaded first, and snmpd's own allocations are not ours to
+# check for leaks
+with_hypervisor_in_snmpd() {
+	local preload=$XCSIM
+	[ -e "$XLSIM" ] && preload="$preload $XLSIM"
+	[ -z "${SANITIZERS:-}" ] ||
+		preload="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so) $preload"
+	SNMPD_ENV=("LD_PRELOAD=$preload" "XENSIM_CONTROL=$T/sim.ctl"
+		   "ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0")
+}
 
 start_agent() {	# start_agent [AGENT OPTIONS...]; environment from AGENT_ENV
 	rm -f "$T/agent.pid"
@@ -160,6 +192,12 @@ bits() {	# bits OBJECT: the named bits that are set, e.g. "xenstore(0)"
 
 octets() {	# octets OID: a string's octets in hex, without any DISPLAY-HINT
 	snmpget -v2c -c public -t 3 -r 1 -m "" -Oqv "$AGENT_ADDR" "$1" 2>&1 | sed 's/ *"$/"/'
+}
+
+uuid_oid() {	# uuid_oid UUID: an xdmControlTable index, ".79.119..." (one sub-id per octet)
+	local u=${1//-/} o="" i
+	for ((i = 0; i < 32; i += 2)); do o="$o.$((16#${u:i:2}))"; done
+	echo "$o"
 }
 
 cleanup() {

@@ -99,7 +99,9 @@ else
 fi
 
 # --- objects: MIB name, base OID macro, header constant ----------------
-# Host scalars sit directly under xdmHost; columns under <table>.1.
+# Host scalars sit directly under xdmHost, notification objects under
+# xdmNotifyControl and notifications under xdmNotifications ("scalar");
+# columns under <table>.1.
 OBJECTS="
 scalar XENSNMP_HOST_OID XENHOST_XEN_VERSION xdmHostXenVersion
 scalar XENSNMP_HOST_OID XENHOST_NAME xdmHostName
@@ -172,6 +174,47 @@ column XENSNMP_VBD_TABLE_OID XENVBD_RD_BYTES xdmVbdRdBytes
 column XENSNMP_VBD_TABLE_OID XENVBD_WR_BYTES xdmVbdWrBytes
 column XENSNMP_VBD_TABLE_OID XENVBD_OO_REQS xdmVbdOoReqs
 column XENSNMP_VBD_TABLE_OID XENVBD_DISCONTINUITY_TIME xdmVbdDiscontinuityTime
+scalar XENSNMP_CONTROL_OID XENCTL_NODE_SPIN_LOCK xdmControlSpinLock
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_UUID xdmControlUUID
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_DOMAIN_INDEX xdmControlDomainIndex
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_NAME xdmControlName
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_ACTION xdmControlAction
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_MEM_TARGET xdmControlMemTarget
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_VCPUS_ONLINE xdmControlVcpusOnline
+column XENSNMP_CONTROL_OID,XENCTL_NODE_TABLE XENCTL_LAST_RESULT xdmControlLastResult
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_INDEX xdmResultIndex
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_REQUEST xdmResultRequest
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_VALUE xdmResultValue
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_UUID xdmResultUUID
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_NAME xdmResultName
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_DOMAIN_ID xdmResultDomainId
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_STATUS xdmResultStatus
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_DETAIL xdmResultDetail
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_REQUEST_TIME xdmResultRequestTime
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_END_TIME xdmResultEndTime
+column XENSNMP_CONTROL_OID,XENCTL_NODE_RESULT_TABLE XENRES_REQUESTER xdmResultRequester
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_CREATED_ENABLE xdmNotifyCreatedEnable
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_STATE_CHANGED_ENABLE xdmNotifyStateChangedEnable
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_DESTROYED_ENABLE xdmNotifyDestroyedEnable
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_ACTION_FINISHED_ENABLE xdmNotifyActionFinishedEnable
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_SNAPSHOT_ENABLE xdmNotifySnapshotEnable
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_RATE_LIMIT xdmNotifyRateLimit
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_DROPPED xdmNotifyDropped
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_DROPPED_SINCE xdmNotifyDroppedSince
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_DOMAIN_INDEX xdmNotifyDomainIndex
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_DOMAIN_ID xdmNotifyDomainId
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_DOMAIN_UUID xdmNotifyDomainUUID
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_DOMAIN_NAME xdmNotifyDomainName
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_DOMAIN_STATE xdmNotifyDomainState
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_PREV_STATE xdmNotifyPrevState
+scalar XENSNMP_NOTIFY_OID XENNOTIFY_SHUTDOWN_REASON xdmNotifyShutdownReason
+scalar XENSNMP_NOTIFICATIONS_OID XENNOTIF_DOMAIN_CREATED xdmDomainCreated
+scalar XENSNMP_NOTIFICATIONS_OID XENNOTIF_DOMAIN_STATE_CHANGED xdmDomainStateChanged
+scalar XENSNMP_NOTIFICATIONS_OID XENNOTIF_DOMAIN_DESTROYED xdmDomainDestroyed
+scalar XENSNMP_NOTIFICATIONS_OID XENNOTIF_ACTION_FINISHED xdmActionFinished
+scalar XENSNMP_NOTIFICATIONS_OID XENNOTIF_SNAPSHOT_STALE xdmSnapshotStale
+scalar XENSNMP_NOTIFICATIONS_OID XENNOTIF_SNAPSHOT_FRESH xdmSnapshotFresh
+scalar XENSNMP_NOTIFICATIONS_OID XENNOTIF_NOTIFICATIONS_DROPPED xdmNotificationsDropped
 "
 
 declare -A MAPPED_CONST MAPPED_NAME
@@ -200,7 +243,8 @@ done <<<"$OBJECTS"
 for const in "${!ENUMOF[@]}"; do
 	case ${ENUMOF[$const]} in
 	xensnmp_host_scalar | xensnmp_domain_column | xensnmp_vcpu_column | \
-	xensnmp_vif_column | xensnmp_vbd_column)
+	xensnmp_vif_column | xensnmp_vbd_column | xensnmp_control_column | \
+	xensnmp_result_column | xensnmp_notify_object | xensnmp_notification)
 		[ -n "${MAPPED_CONST[$const]+x}" ] ||
 			fail "header constant $const has no MIB object in this test"
 		;;
@@ -228,6 +272,18 @@ if [ "$nleaves" -gt 0 ] && [ -z "$extra" ]; then
 	pass "all $nleaves MIB objects are covered by the header"
 else
 	fail "MIB objects unknown to the header:${extra:- (none found)}"
+fi
+
+# every notification under xdmNotifications is checked above
+notif_oid=$(translate -On XEN-DOMAIN-MIB::xdmNotifications 2>/dev/null)
+extra=""
+for leaf in $(translate -Tz 2>/dev/null | tr -d '"' | awk -v p="${notif_oid#.}." 'index($2, p) == 1 { print $1 }'); do
+	[ -n "${MAPPED_NAME[$leaf]+x}" ] || extra="$extra $leaf"
+done
+if [ -n "$notif_oid" ] && [ -z "$extra" ]; then
+	pass "all notifications are covered by the header"
+else
+	fail "notifications unknown to the header:${extra:- (xdmNotifications not found)}"
 fi
 
 # --- enumerations ------------------------------------------------------
@@ -300,10 +356,26 @@ check_enum xdmDomainAction xensnmp_domain_action \
 check_enum xdmDomainLastActionResult xensnmp_action_result \
 	none=XENSNMP_RESULT_NONE success=XENSNMP_RESULT_SUCCESS \
 	failed=XENSNMP_RESULT_FAILED inProgress=XENSNMP_RESULT_IN_PROGRESS
+check_enum xdmControlAction xensnmp_domain_action \
+	noAction=XENSNMP_ACTION_NO_ACTION pause=XENSNMP_ACTION_PAUSE \
+	unpause=XENSNMP_ACTION_UNPAUSE shutdown=XENSNMP_ACTION_SHUTDOWN \
+	reboot=XENSNMP_ACTION_REBOOT destroy=XENSNMP_ACTION_DESTROY
+check_enum xdmResultStatus xensnmp_action_result \
+	none=XENSNMP_RESULT_NONE success=XENSNMP_RESULT_SUCCESS \
+	failed=XENSNMP_RESULT_FAILED inProgress=XENSNMP_RESULT_IN_PROGRESS
+check_enum xdmResultRequest xensnmp_control_request \
+	pause=XENSNMP_REQUEST_PAUSE unpause=XENSNMP_REQUEST_UNPAUSE \
+	shutdown=XENSNMP_REQUEST_SHUTDOWN reboot=XENSNMP_REQUEST_REBOOT \
+	destroy=XENSNMP_REQUEST_DESTROY setMemTarget=XENSNMP_REQUEST_SET_MEM_TARGET \
+	setVcpus=XENSNMP_REQUEST_SET_VCPUS
 check_enum xdmVcpuState xensnmp_vcpu_state \
 	running=XENSNMP_VCPU_RUNNING blocked=XENSNMP_VCPU_BLOCKED \
 	offline=XENSNMP_VCPU_OFFLINE unknown=XENSNMP_VCPU_UNKNOWN
 
+for obj in xdmNotifyCreatedEnable xdmNotifyStateChangedEnable xdmNotifyDestroyedEnable \
+	xdmNotifyActionFinishedEnable xdmNotifySnapshotEnable; do
+	check_enum $obj xensnmp_truth_value true=XENSNMP_TRUTH_TRUE false=XENSNMP_TRUTH_FALSE
+done
 check_enum xdmHostSnapshotState xensnmp_snapshot_state \
 	fresh=XENSNMP_SNAPSHOT_FRESH stale=XENSNMP_SNAPSHOT_STALE
 check_enum xdmVcpuAvailability xensnmp_vcpu_availability \

@@ -49,10 +49,5 @@ grep -q 'gathering thread did not stop' "$T/snmpd.log" && pass "plugin: abandone
 wait_for 10 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainName.13 | grep -q during-freeze" &&
 	pass "plugin: reloaded module reconnects and serves new data" || fail "plugin: reloaded module does not reconnect"
 
-pid=$SNMPD_PID
-kill -TERM "$pid"
-rc=0; wait "$pid" || rc=$?
-SNMPD_PID=
-check_eq "plugin: snmpd exits 0 (module deinit joins its thread)" 0 "$rc"
-if sanitizer_clean "$T/snmpd.stderr"; then pass "plugin: no sanitizer report"; else fail "plugin: sanitizer report"; cat "$T/snmpd.stderr"; fi
+stop_plugin_snmpd "plugin (module deinit joins its thread)"
 finish

@@ -57,7 +57,7 @@ check_eq "data sources: xenstore" 'xenstore(0)' "$(bits xdmDomainDataSources.1)"
 check_eq "control column reads noAction" noAction "$(get xdmDomainAction.1)"
 check_eq "last action result reads none" none "$(get xdmDomainLastActionResult.1)"
 out=$(snmpset -v2c -c private "${MIBOPTS[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmDomainAction.1 i 2 2>&1 || true)
-check_match "control columns answer notWritable until implemented" 'notWritable' "$out"
+check_match "deprecated control column answers notWritable (control is xdmControlTable)" 'notWritable' "$out"
 
 # --- device tables ---
 check_eq "vCPU rows" "1.0 1.1 2.0 2.1 2.2 2.3 7.0" \

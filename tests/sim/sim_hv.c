@@ -59,6 +59,8 @@ static unsigned state_flags(const char *state)
 		return XEN_DOMINF_paused;
 	if (strcmp(state, "shutdown") == 0)
 		return XEN_DOMINF_shutdown | (SHUTDOWN_poweroff << XEN_DOMINF_shutdownshift);
+	if (strcmp(state, "rebooting") == 0)
+		return XEN_DOMINF_shutdown | (SHUTDOWN_reboot << XEN_DOMINF_shutdownshift);
 	if (strcmp(state, "crashed") == 0)
 		return XEN_DOMINF_shutdown | (SHUTDOWN_crash << XEN_DOMINF_shutdownshift);
 	if (strcmp(state, "dying") == 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define DOM_PATH_MAX 256
 
@@ -123,6 +124,13 @@ static int known_key(const char *key, const char *const *keys)
 	return 0;
 }
 
+/* shut down (for any reason) or crashed: what xenstored tells of */
+static bool is_down(const char *state)
+{
+	return strcmp(state, "shutdown") == 0 || strcmp(state, "rebooting") == 0 ||
+	       strcmp(state, "crashed") == 0;
+}
+
 /* applies key=value settings to a domain that exists (or is being made) */
 static int domain_apply(struct sim_model *m, unsigned id, int argc, char **argv,
 			char *err, size_t errlen)
@@ -159,14 +167,12 @@ static int domain_apply(struct sim_model *m, unsigned id, int argc, char **argv,
 				return fail(err, errlen, "bad %s '%s'", key, val);
 			*(key[5] == '\0' ? &vcpus : &online) = (long long)n;
 		} else if (strcmp(key, "state") == 0) {
-			bool was_down = strcmp(d->state, "shutdown") == 0 ||
-					strcmp(d->state, "crashed") == 0;
+			bool was_down = is_down(d->state);
 
 			snprintf(d->state, sizeof(d->state), "%s", val);
 			/* as xenstored, which tells @releaseDomain watchers when it
 			 * first sees a domain shut down or crashed */
-			if (!was_down && m->xs && (strcmp(val, "shutdown") == 0 ||
-						   strcmp(val, "crashed") == 0))
+			if (!was_down && m->xs && is_down(val))
 				sim_xs_fire_special(m->xs, "@releaseDomain");
 		} else if (strcmp(key, "cpu_time_ns") == 0 || strcmp(key, "mem_current_kib") == 0) {
 			if (parse_uint(val, UINT64_MAX, &n))
@@ -483,6 +489,143 @@ static int cmd_guest_write(struct sim_model *m, int argc, char **argv, char *err
 	snprintf(path, sizeof(path), "/local/domain/%u/%s", id, argv[2]);
 	rc = store_write(m->store, path, argv[3], strlen(argv[3]));
 	return rc ? fail(err, errlen, "guest-write %s: %s", path, strerror(rc)) : 0;
+}
+
+/* a node's value as text, or "" */
+static void node_text(struct sim_model *m, char *out, size_t size, const char *fmt, unsigned id)
+	__attribute__((format(printf, 4, 0)));
+
+static void node_text(struct sim_model *m, char *out, size_t size, const char *fmt, unsigned id)
+{
+	struct sim_node *n = store_lookupf(m->store, fmt, id);
+
+	out[0] = '\0';
+	if (n && n->len < size) {
+		memcpy(out, n->value, n->len);
+		out[n->len] = '\0';
+	}
+}
+
+/*
+ * reboot: the guest asked to reboot, and the toolstack (xl's per-domain
+ * daemon) destroys it and builds it again from its configuration under a
+ * new domid, the next one up as Xen hands them out: same UUID, name,
+ * memory and vCPUs, a new start time.
+ */
+static int toolstack_reboot(struct sim_model *m, unsigned id, char *err, size_t errlen)
+{
+	char name[128], uuid[64], ostype[64], target[32], max[32], sid[16], vm[DOM_PATH_MAX];
+	char a_name[160], a_uuid[80], a_ostype[80], a_target[64], a_max[64], a_vcpus[32],
+	     a_online[32], a_start[64];
+	const struct sim_domain *d = &m->domains[id];
+	unsigned vcpus = d->vcpus, online = d->vcpus_online, next = id, i;
+	char *rmv[] = { "remove", sid };
+	char *add[10];
+	int n = 0;
+
+	vm_path(m, id, vm, sizeof(vm));
+	node_text(m, name, sizeof(name), "/local/domain/%u/name", id);
+	snprintf(uuid, sizeof(uuid), "%.40s", vm[0] ? vm + strlen("/vm/") : "");
+	ostype[0] = '\0';
+	if (vm[0]) {
+		struct sim_node *o = store_lookupf(m->store, "%s/image/ostype", vm);
+
+		if (o && o->len < sizeof(ostype)) {
+			memcpy(ostype, o->value, o->len);
+			ostype[o->len] = '\0';
+		}
+	}
+	node_text(m, target, sizeof(target), "/local/domain/%u/memory/target", id);
+	node_text(m, max, sizeof(max), "/local/domain/%u/memory/static-max", id);
+	for (i = 1; i < SIM_MAX_DOMID; i++) {
+		unsigned c = (id + i) % SIM_MAX_DOMID;
+
+		if (c && !domain_exists(m, c)) {
+			next = c;
+			break;
+		}
+	}
+	if (next == id)
+		return fail(err, errlen, "no free domid");
+	snprintf(sid, sizeof(sid), "%u", id);
+	if (model_command(m, 2, rmv, err, errlen))
+		return -1;
+	snprintf(sid, sizeof(sid), "%u", next);
+	add[n++] = "add";
+	add[n++] = sid;
+	snprintf(a_name, sizeof(a_name), "name=%s", name);
+	add[n++] = a_name;
+	if (uuid[0]) {
+		snprintf(a_uuid, sizeof(a_uuid), "uuid=%s", uuid);
+		add[n++] = a_uuid;
+	}
+	if (ostype[0]) {
+		snprintf(a_ostype, sizeof(a_ostype), "ostype=%s", ostype);
+		add[n++] = a_ostype;
+	}
+	if (target[0]) {
+		snprintf(a_target, sizeof(a_target), "mem_target_kib=%s", target);
+		add[n++] = a_target;
+	}
+	if (max[0]) {
+		snprintf(a_max, sizeof(a_max), "mem_max_kib=%s", max);
+		add[n++] = a_max;
+	}
+	snprintf(a_vcpus, sizeof(a_vcpus), "vcpus=%u", vcpus ? vcpus : 1);
+	add[n++] = a_vcpus;
+	snprintf(a_online, sizeof(a_online), "vcpus_online=%u", vcpus ? online : 1);
+	add[n++] = a_online;
+	snprintf(a_start, sizeof(a_start), "start_time=%lld.00", (long long)time(NULL));
+	add[n++] = a_start;
+	return model_command(m, n, add, err, errlen);
+}
+
+int model_toolstack(struct sim_model *m, const char *op, unsigned id, unsigned long long value,
+		    char *err, size_t errlen)
+{
+	struct sim_domain *d;
+	char sid[16], arg[64];
+	char *cmd[] = { "set", sid, arg };
+
+	if (id >= SIM_MAX_DOMID || !domain_exists(m, id))
+		return fail(err, errlen, "no domain %u", id);
+	d = &m->domains[id];
+	snprintf(sid, sizeof(sid), "%u", id);
+	if (strcmp(op, "pause") == 0 || strcmp(op, "unpause") == 0) {
+		snprintf(arg, sizeof(arg), "state=%s", op[0] == 'p' ? "paused" : "running");
+		return model_command(m, 3, cmd, err, errlen);
+	}
+	if (strcmp(op, "shutdown") == 0 || strcmp(op, "reboot") == 0) {
+		char *rmv[] = { "remove", sid };
+
+		/* what libxl writes for the guest to read */
+		wr(m, op[0] == 's' ? "poweroff" : "reboot", "/local/domain/%u/control/shutdown", id);
+		/* the guest complies; the toolstack destroys it (on_poweroff=destroy) */
+		if (op[0] == 's')
+			return model_command(m, 2, rmv, err, errlen);
+		return toolstack_reboot(m, id, err, errlen);
+	}
+	if (strcmp(op, "destroy") == 0) {
+		char *rmv[] = { "remove", sid };
+
+		return model_command(m, 2, rmv, err, errlen);
+	}
+	if (strcmp(op, "mem") == 0) {
+		int rc;
+
+		snprintf(arg, sizeof(arg), "mem_target_kib=%llu", value);
+		rc = model_command(m, 3, cmd, err, errlen);
+		if (!rc)
+			d->mem_current_kib = value;	/* the balloon reaches it at once */
+		return rc;
+	}
+	if (strcmp(op, "vcpus") == 0) {
+		if (!value || value > d->vcpus)
+			return fail(err, errlen, "vcpus %llu out of 1..%u", value, d->vcpus);
+		snprintf(arg, sizeof(arg), "vcpus_online=%llu", value);
+		return model_command(m, 3, cmd, err, errlen);
+	}
+	return fail(err, errlen, "unknown toolstack operation '%s'", op);
 }
 
 int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t errlen)

@@ -58,6 +58,18 @@ void model_free(struct sim_model *m);
  */
 int model_command(struct sim_model *m, int argc, char **argv, char *err, size_t errlen);
 
+/*
+ * What a toolstack (libxl, through the stand-in) does to domain id: op is
+ * pause, unpause, shutdown, reboot, destroy (value unused), mem (target
+ * KiB) or vcpus (online count).  shutdown and reboot write
+ * control/shutdown as libxl does and then play a guest that complies and
+ * xl's daemon: shutdown removes the domain, reboot builds it again under
+ * a new domid with the same UUID.  destroy removes the domain, its
+ * backend directories and its /vm node, as libxl_domain_destroy.
+ */
+int model_toolstack(struct sim_model *m, const char *op, unsigned id, unsigned long long value,
+		    char *err, size_t errlen);
+
 /* 1 when a guest may write this path relative to its home (libxl's rwperm). */
 int model_guest_writable(const char *rel);
 

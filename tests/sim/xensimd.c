@@ -47,11 +47,17 @@ static void usage(FILE *f)
 		"          guest-write DOMID RELPATH VALUE (where libxl lets a guest write)\n"
 		"          storm PATH VALUE COUNT RATE (COUNT writes, RATE a second)   storm-status\n"
 		"          stats   reset-stats   delay MS   freeze   thaw   quit\n"
+		"          generate N (N more guests in one go)\n"
 		"          managed UUID key=value...   unmanage UUID   (xend's halted domains:\n"
 		"            name mem_kib mem_max_kib vcpus)\n"
 		"          xend-fault none|slow|garbage|huge|dead [MS]   xend-stats\n"
+		"          xl OP DOMID [VALUE]   (a toolstack call: pause unpause shutdown reboot\n"
+		"            destroy mem vcpus; the libxl stand-in sends these)\n"
+		"          xl-fault OP|none   (the next xl OP fails)   xl-log   (done xl calls)\n"
 		"domain keys: name uuid ostype start_time mem_target_kib mem_max_kib vcpus\n"
-		"             vcpus_online state cpu_time_ns mem_current_kib\n");
+		"             vcpus_online state cpu_time_ns mem_current_kib\n"
+		"states: running blocked paused shutdown (poweroff) rebooting (shut down to\n"
+		"        reboot) crashed dying\n");
 }
 
 /*
@@ -65,7 +71,13 @@ struct sim_storm {
 	struct timespec start;
 };
 
+/* the toolstack calls carried out, with when, for measuring their latency */
+#define XL_LOG_MAX 256
+
 struct sim {
+	char xl_fault[16];		/* the next xl call of this op fails */
+	char *xl_log[XL_LOG_MAX];
+	unsigned xl_log_n;
 	struct sim_store *store;
 	struct sim_storm storm;
 	struct sim_model *model;
@@ -127,6 +139,46 @@ static int storm_start(struct sim *sim, int argc, char **argv, char *reply, size
 	return 0;
 }
 
+/* xl OP DOMID [VALUE]: what the libxl stand-in asks of the host */
+static void run_xl(struct sim *sim, int argc, char **argv, char *reply, size_t len)
+{
+	char err[256];
+	unsigned long long value = argc == 4 ? strtoull(argv[3], NULL, 10) : 0;
+	unsigned id;
+	struct timespec now;
+
+	if (argc < 3 || argc > 4 || sscanf(argv[2], "%u", &id) != 1) {
+		snprintf(reply, len, "error usage: xl OP DOMID [VALUE]");
+		return;
+	}
+	/* a new context: refused for as long as the "context" fault is set */
+	if (strcmp(argv[1], "hello") == 0) {
+		snprintf(reply, len, "%s", strcmp(sim->xl_fault, "context") == 0
+			 ? "error simulated toolstack failure: no context" : "ok");
+		return;
+	}
+	if (sim->xl_fault[0] && strcmp(sim->xl_fault, argv[1]) == 0) {
+		sim->xl_fault[0] = '\0';
+		snprintf(reply, len, "error simulated %s failure", argv[1]);
+		return;
+	}
+	if (model_toolstack(sim->model, argv[1], id, value, err, sizeof(err))) {
+		snprintf(reply, len, "error %s", err);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (sim->xl_log_n < XL_LOG_MAX) {
+		char line[96];
+
+		snprintf(line, sizeof(line), "%s %u %lld.%06ld", argv[1], id,
+			 (long long)now.tv_sec, now.tv_nsec / 1000);
+		sim->xl_log[sim->xl_log_n] = strdup(line);
+		if (sim->xl_log[sim->xl_log_n])
+			sim->xl_log_n++;
+	}
+	snprintf(reply, len, "ok");
+}
+
 static void run_control(struct sim *sim, int fd, int argc, char **argv)
 {
 	char reply[512], err[256];
@@ -184,6 +236,40 @@ static void run_control(struct sim *sim, int fd, int argc, char **argv)
 		sim_xend_stats(sim->xend, &xst);
 		snprintf(reply, sizeof(reply), "ok requests=%llu connections=%u",
 			 (unsigned long long)xst.requests, xst.connections);
+	} else if (strcmp(argv[0], "xl") == 0) {
+		run_xl(sim, argc, argv, reply, sizeof(reply));
+	} else if (strcmp(argv[0], "xl-fault") == 0 && argc == 2) {
+		snprintf(sim->xl_fault, sizeof(sim->xl_fault), "%s",
+			 strcmp(argv[1], "none") == 0 ? "" : argv[1]);
+		snprintf(reply, sizeof(reply), "ok");
+	} else if (strcmp(argv[0], "xl-log") == 0) {
+		char *text = NULL;
+		size_t size = 0;
+		FILE *f = open_memstream(&text, &size);
+		unsigned i;
+
+		if (f) {
+			fputs("ok", f);
+			for (i = 0; i < sim->xl_log_n; i++)
+				fprintf(f, "\n%s", sim->xl_log[i]);
+			fclose(f);
+		}
+		ctl_reply(fd, text ? text : "error out of memory");
+		free(text);
+		return;
+	} else if (strcmp(argv[0], "generate") == 0) {
+		/* generate N: N more guests at once, as a burst of creations */
+		char *end = NULL;
+		unsigned long count = argc == 2 ? strtoul(argv[1], &end, 10) : 0;
+
+		if (!count || !end || *end || count >= SIM_MAX_DOMID)
+			snprintf(reply, sizeof(reply), "error usage: generate N (1-%u)",
+				 SIM_MAX_DOMID - 1);
+		else if (model_generate(sim->model, (unsigned)count))
+			snprintf(reply, sizeof(reply), "error not enough free domain ids");
+		else
+			snprintf(reply, sizeof(reply), "ok domains=%u",
+				 model_domain_count(sim->model));
 	} else if (strcmp(argv[0], "quit") == 0) {
 		sim->quit = 1;
 		snprintf(reply, sizeof(reply), "ok");
@@ -346,6 +432,8 @@ out:
 	}
 	if (pidfile)
 		unlink(pidfile);
+	while (sim.xl_log_n)
+		free(sim.xl_log[--sim.xl_log_n]);
 	free(sim.storm.path);
 	free(sim.storm.value);
 	sim_xend_free(sim.xend);
