@@ -13,12 +13,15 @@ uuid_index() {
 	for ((i = 0; i < 32; i += 2)); do printf '.%d' "0x${u:i:2}"; done
 }
 # ctl_set VARBIND...: one PDU with the current spin lock and the varbinds;
-# prints snmpset's output, returns its status.  No retransmission (-r 0):
-# a resent PDU carries a used lock and is refused by design.
-CTL_LOCK=""
+# returns snmpset's status, its output in CTL_OUT and the lock it used in
+# CTL_LOCK (not in a subshell: the caller needs both).  No retransmission
+# (-r 0): a resent PDU carries a used lock and is refused by design.
+CTL_LOCK="" CTL_OUT=""
 ctl_set() {
+	local rc=0
 	CTL_LOCK=$(v3get xdmControlSpinLock.0)
-	snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$CTL_LOCK" "$@" 2>&1
+	CTL_OUT=$(snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$CTL_LOCK" "$@" 2>&1) || rc=$?
+	return $rc
 }
 # result_settled: the newest request in the results table is no longer
 # inProgress (the scenario makes one request at a time); works after the
@@ -51,7 +54,7 @@ trap_seen() {
 act() {
 	local name=$1 what=$2 effect=$3 out t0; shift 3
 	t0=$(now)
-	if ! out=$(ctl_set "$@"); then fail "$what: snmpset refused: $out"; return 1; fi
+	if ! ctl_set "$@"; then fail "$what: snmpset refused: $CTL_OUT"; return 1; fi
 	if wait_for "$(scaled 60)" "$effect" "$name"; then
 		ACT_T=$t0
 		pass "$what: effect seen by xl $(diff_s "$t0" "$POLL_T")s after snmpset started"
@@ -76,7 +79,7 @@ control_checks() {
 	say "=== control with snmpset"
 	SET_TIMES="" TRAP_TIMES=""
 	guest_cfg xvm-ctl 96 128 1 2 600
-	echo "vif = [ 'mac=00:16:3e:5a:17:02,bridge=xenbr-test' ]" >> "$W/xvm-ctl.cfg"
+	echo "vif = [ 'mac=00:16:3e:5a:17:02,bridge=$BRIDGE,script=$VIF_SCRIPT' ]" >> "$W/xvm-ctl.cfg"
 	local t_create; t_create=$(now)
 	if ! xl_create xvm-ctl; then fail "xl create xvm-ctl"; cat "$W/xl-create-xvm-ctl.log"; return; fi
 	local cid uuid idx out t left
@@ -105,18 +108,18 @@ control_checks() {
 		if is_unpaused xvm-ctl; then pass "the resent pause did nothing (xl: $(xl_state xvm-ctl))"
 		else fail "the resent pause paused the domain (xl: $(xl_state xvm-ctl))"; fi
 	}
-	out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i unpause)
+	ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i unpause; out=$CTL_OUT
 	check_match "unpause of a running domain: inconsistentValue" 'inconsistentValue' "$out"
-	out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 1)
+	ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 1; out=$CTL_OUT
 	check_match "memory target below the range: wrongValue" 'wrongValue' "$out"
-	out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlAction.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0" i pause)
+	ctl_set "XEN-DOMAIN-MIB::xdmControlAction.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0" i pause; out=$CTL_OUT
 	check_match "pause of Domain-0: wrongValue" 'wrongValue' "$out"
 	out=$(snmpset "${SNMPOPTS[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i 1 2>&1)
 	check_match "SET with the read-only v2c community refused" 'noAccess|notWritable|authorizationError|noSuchName' "$out"
 
 	# memory target: the toolstack's memory/target node and xl's view
 	t=$(now)
-	if out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 65536); then
+	if ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 65536; then
 		mem_is() { [ "$(xenstore-read "/local/domain/$cid/memory/target" 2>/dev/null)" = 65536 ]; }
 		if wait_for "$(scaled 30)" mem_is; then
 			pass "memory target 65536 KiB: memory/target set $(diff_s "$t" "$POLL_T")s after snmpset started"
@@ -124,11 +127,11 @@ control_checks() {
 		else fail "memory target: memory/target is [$(xenstore-read "/local/domain/$cid/memory/target" 2>&1)]"; fi
 		check_result "$uuid" "memory target"
 		check_eq "xl list -l target_memkb" 65536 "$(jfield "$(xl list -l xvm-ctl)" target_memkb)"
-	else fail "memory target: snmpset refused: $out"; fi
+	else fail "memory target: snmpset refused: $CTL_OUT"; fi
 
 	# online vCPUs: 2 of 2
 	t=$(now)
-	if out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlVcpusOnline$idx" u 2); then
+	if ctl_set "XEN-DOMAIN-MIB::xdmControlVcpusOnline$idx" u 2; then
 		vcpus_online() { [ "$(xl vcpu-list xvm-ctl 2>/dev/null | awk 'NR > 1 && $5 !~ /p/ { n++ } END { print n + 0 }')" = 2 ]; }
 		if wait_for "$(scaled 30)" vcpus_online; then
 			pass "2 vCPUs online: xl vcpu-list shows them $(diff_s "$t" "$POLL_T")s after snmpset started"
@@ -136,7 +139,7 @@ control_checks() {
 		else fail "2 vCPUs online: xl vcpu-list: $(xl vcpu-list xvm-ctl 2>&1 | tail -n +2 | tr '\n' '|')"; fi
 		check_eq "cpu/1/availability" online "$(xenstore-read "/local/domain/$cid/cpu/1/availability" 2>&1)"
 		check_result "$uuid" vcpus
-	else fail "vCPUs: snmpset refused: $out"; fi
+	else fail "vCPUs: snmpset refused: $CTL_OUT"; fi
 
 	# reboot: the guest's init reboots, xl brings it back under a new domid
 	local old=$cid
@@ -171,7 +174,7 @@ control_checks() {
 			check_trap "$ACT_T" "destroy: xdmDomainDestroyed" xdmDomainDestroyed "$uuid"
 			check_trap "$ACT_T" "destroy: xdmActionFinished" xdmActionFinished "$uuid" success
 			check_result "$uuid" "destroy (read after the row went)"
-			out=$(ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause)
+			ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause; out=$CTL_OUT
 			check_match "pause of the destroyed UUID: noCreation" 'noCreation|inconsistentName|noSuchName' "$out"
 		fi
 	else fail "xl create xvm-ctl (for destroy)"; fi
