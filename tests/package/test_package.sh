@@ -228,6 +228,13 @@ plugin=$(grep '/xensnmp\.so$' "$T/files.txt" || true)
 [ -n "$plugin" ] && pass "installed: $plugin" || fail "no xensnmp.so in the packages"
 grep -qF "dlmod xensnmp $plugin" <(zcat /usr/share/man/man5/xensnmpd.conf.5.gz | sed 's/\\-/-/g') &&
 	pass "xensnmpd.conf(5) gives the plugin's installed path" || fail "xensnmpd.conf(5) lacks 'dlmod xensnmp $plugin'"
+if command -v systemd-analyze >/dev/null; then
+	check_eq "systemd-analyze verify: the installed unit is sound" "" \
+		"$(systemd-analyze verify "$unit" 2>&1 || true)"
+	log "systemd-analyze security: $(systemd-analyze security --offline=yes "$unit" 2>&1 | tail -n1 || true)"
+else
+	log "skip - no systemd-analyze: the unit is not verified"
+fi
 grep -qx 'includeDir /etc/snmp/snmpd.conf.d' /etc/snmp/snmpd.conf &&
 	pass "the stock snmpd.conf reads snmpd.conf.d" || fail "/etc/snmp/snmpd.conf has no includeDir /etc/snmp/snmpd.conf.d"
 
