@@ -120,7 +120,9 @@ for p in man/xensnmpd.8 man/xensnmpd.conf.5; do
 	pass "$p generated"
 	if grep -q '@[A-Za-z_]*@' "$f"; then fail "$p has unsubstituted @VARIABLES@"; else pass "$p: paths filled in"; fi
 	if command -v groff >/dev/null; then
-		warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$f" 2>&1)
+		# every warning but "can't break line", which a long configured
+		# path (distcheck's prefix) causes
+		warn=$(LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -Wbreak -z "$f" 2>&1)
 		check_eq "$p formats without groff warnings" "" "$warn"
 	else
 		log "skip - groff not installed: formatting of $p not checked"
