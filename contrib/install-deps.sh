@@ -4,7 +4,10 @@ set -e
 PKGS="build-essential autoconf automake libtool pkg-config
       libsnmp-dev snmp snmpd libxen-dev xenstore-utils
       libcurl4-openssl-dev libcmocka-dev
-      smitools socat procps"
+      smitools socat procps
+      libmonitoring-plugin-perl libnet-snmp-perl libcrypt-des-perl
+      libdigest-hmac-perl libcrypt-rijndael-perl icinga2-bin nagios4-core
+      prometheus-snmp-exporter"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
