@@ -39,7 +39,7 @@ prometheus-snmp-exporter --config.file="$P/snmp.yml" --web.listen-address="$EXPO
 	>"$T/exporter.log" 2>&1 &
 EXPORTER_PID=$!
 stop_exporter() { kill -TERM "$EXPORTER_PID" 2>/dev/null || true; wait "$EXPORTER_PID" 2>/dev/null || true; }
-trap 'stop_exporter; cleanup' EXIT
+trap 'keep=$?; stop_exporter; (exit $keep); cleanup' EXIT
 wait_for 10 curl -sf "http://$EXPORTER_ADDR/metrics" || { log "exporter did not start"; cat "$T/exporter.log"; exit 1; }
 
 scrape() {	# scrape FILE: the module against the agent
@@ -131,6 +131,9 @@ done
 
 # --- a stale snapshot shows in the state set ---
 stop_sim
+# the statistics go too: a refresh from dom0's statistics alone counts as
+# fresh once the other sources are lost, and this is about a host gone
+rm -rf "$T/stats"
 wait_for 15 sh -c "snmpget -v2c -c public -Oqv $AGENT_ADDR .1.3.6.1.4.1.99999.1.1.1.11.0 | grep -qx 2"
 scrape "$T/scrape" >/dev/null
 check_eq "snapshot stale" 1 "$(sample xdmHostSnapshotState 'xdmHostSnapshotState="stale"')"
