@@ -7,7 +7,10 @@ PKGS="build-essential autoconf automake libtool pkg-config
       libsnmp-dev snmp snmpd snmptrapd libxen-dev xenstore-utils
       libcurl4-openssl-dev libcmocka-dev
       smitools socat procps
-      debhelper dh-autoreconf lintian perl groff-base iproute2"
+      debhelper dh-autoreconf lintian perl groff-base iproute2
+      libmonitoring-plugin-perl libnet-snmp-perl libcrypt-des-perl
+      libdigest-hmac-perl libcrypt-rijndael-perl icinga2-bin nagios4-core
+      prometheus-snmp-exporter"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

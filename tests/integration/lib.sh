@@ -91,6 +91,31 @@ write_snmpd_conf() {	# extra lines on stdin are appended
 	} >"$T/snmpd.conf"
 }
 
+# snmpd configured as Debian ships it (the community "public" and the
+# SNMPv3 user see only the view systemonly), listening here, with
+# contrib/snmpd/xensnmp.conf, the fragment that opens XEN-DOMAIN-MIB to
+# them, included as Debian's snmpd.conf.d would: what an NMS user runs.
+# The SNMPv3 user is nmsuser (authPriv, SHA and AES); the community
+# $PROBE_COMMUNITY sees everything, for the tests' own probes.  With
+# "bare", the fragment is left out.
+V3USER=nmsuser V3AUTH=authpass123 V3PRIV=privpass123 PROBE_COMMUNITY=xensnmp-probe
+write_stock_snmpd_conf() {
+	{
+		echo "master agentx"
+		echo "agentXSocket unix:$T/agentx.sock"
+		echo "agentaddress $AGENT_ADDR"
+		echo "agentXTimeout 5"
+		echo "agentXPerms 0777 0777"
+		echo "view   systemonly  included   .1.3.6.1.2.1.1"
+		echo "view   systemonly  included   .1.3.6.1.2.1.25.1"
+		echo "rocommunity  public default -V systemonly"
+		echo "createUser $V3USER SHA $V3AUTH AES $V3PRIV"
+		echo "rouser $V3USER authpriv -V systemonly"
+		echo "rocommunity $PROBE_COMMUNITY 127.0.0.1"
+		[ "${1:-}" = bare ] || echo "includeFile $top_srcdir/contrib/snmpd/xensnmp.conf"
+	} >"$T/snmpd.conf"
+}
+
 start_snmpd() {	# start_snmpd [ENV=VALUE...]: uses $T/snmpd.conf
 	rm -f "$T/snmpd.pid"
 	env "$@" "$SNMPD" -f -C -c "$T/snmpd.conf" -Lf "$T/snmpd.log" -p "$T/snmpd.pid" \

@@ -1,0 +1,120 @@
+#!/bin/bash
+# contrib/cacti: the SNMP data queries loaded into Debian's Cacti 1.2 (a
+# private copy on a private MariaDB), a device for the agent on the
+# simulated host (stock snmpd plus the project's fragment), reindexed with
+# Cacti's CLI: every simulated domain, vCPU, VIF and VBD is found with its
+# values, the sort field Cacti picks is the stable key (domain name, MAC,
+# backing store), and after a reboot's new domid a reindex finds the
+# domain under its new index with the same key.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/mariadb.sh"
+
+for tool in php rrdtool; do
+	command -v "$tool" >/dev/null || { log "$tool missing: run tests/nms/install.sh cacti"; exit 1; }
+done
+[ -d /usr/share/cacti/site ] || { log "cacti missing: run tests/nms/install.sh cacti"; exit 1; }
+Q=$top_srcdir/contrib/cacti
+
+# --- every OID of the data queries is the MIB's ---
+for oid in $(grep -ohE '\.1\.3\.6\.1\.4\.1\.99999(\.[0-9]+)+' "$Q"/*.xml | sort -u); do
+	name=$(snmptranslate "${MIBOPTS[@]}" -OS "$oid" 2>/dev/null)
+	check_match "data query OID $oid is in the MIB ($name)" '^XEN-DOMAIN-MIB::xdm[A-Za-z]+$' "$name"
+done
+
+start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" --stats-root "$T/stats"
+write_stock_snmpd_conf
+start_snmpd
+cat >"$T/agent.conf" <<CONF
+xensnmpProcRoot $T/stats/proc
+xensnmpSysRoot $T/stats/sys
+CONF
+with_hypervisor
+start_agent -c "$T/agent.conf"
+
+# --- Cacti: Debian's schema, a copy of its files configured for it ---
+t0=$EPOCHREALTIME
+start_mariadb
+trap 'keep=$?; stop_mariadb || true; (exit $keep); cleanup' EXIT
+sql "CREATE DATABASE cacti CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+sql_db cacti <"$(ls /usr/share/doc/cacti/cacti.sql* | head -n 1)" 2>/dev/null ||
+	zcat /usr/share/doc/cacti/cacti.sql.gz | sql_db cacti
+# what Cacti's installer leaves: the schema's version
+sql_db cacti "UPDATE version SET cacti = '$(dpkg-query -W -f='${Version}' cacti | sed 's/[+~-].*//')'"
+log "MariaDB and Cacti schema: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+C=$T/cacti
+cp -a /usr/share/cacti "$C"
+for d in cache log rra; do rm -f "$C/site/$d"; mkdir -p "$C/site/$d"; done
+rm -f "$C/site/resource"; cp -a /usr/share/cacti/resource "$C/site/resource"
+rm -f "$C/site/include/config.php"
+cat >"$C/site/include/config.php" <<CONF
+<?php
+\$database_type = 'mysql'; \$database_default = 'cacti'; \$database_hostname = 'localhost';
+\$database_username = 'root'; \$database_password = ''; \$database_port = '3306';
+\$database_retries = 2; \$database_ssl = false; \$database_ssl_key = ''; \$database_ssl_cert = '';
+\$database_ssl_ca = ''; \$database_persist = false;
+\$poller_id = 1; \$url_path = '/cacti/'; \$cacti_session_name = 'Cacti';
+\$cacti_db_session = false; \$disable_log_rotation = true;
+CONF
+cphp() {	# cphp SCRIPT ARGS...: a Cacti CLI script against the private database
+	php -d pdo_mysql.default_socket="$MYSQL_SOCKET" -d mysqli.default_socket="$MYSQL_SOCKET" \
+		-d memory_limit=512M "$@"
+}
+cphp -r "chdir('$C/site'); include('$C/site/include/cli_check.php'); print db_fetch_cell('SELECT cacti FROM version') . \"\n\";" \
+	>"$T/cacti-version" 2>&1 || true
+check_match "Cacti runs on its schema" '^1\.2\.' "$(tail -n 1 "$T/cacti-version")"
+
+# the data queries, as Cacti's "Data Queries → Add" would store them
+for xml in xensnmp_domains xensnmp_vcpus xensnmp_vifs xensnmp_vbds; do
+	cp "$Q/$xml.xml" "$C/site/resource/snmp_queries/"
+	name=$(sed -n 's|.*<name>\(.*\)</name>.*|\1|p' "$Q/$xml.xml" | head -n 1)
+	sql_db cacti "INSERT INTO snmp_query (hash, xml_path, name, description, data_input_id)
+		VALUES (MD5('$xml'), '<path_cacti>/resource/snmp_queries/$xml.xml', '$name', '', 2)"
+done
+qid() { sql_db cacti "SELECT id FROM snmp_query WHERE xml_path LIKE '%/$1.xml'"; }
+
+out=$(cphp "$C/cli/add_device.php" --description=xenhost1 --ip=127.0.0.1 --template=0 --version=2 \
+	--community=public --port="$PORT" --avail=snmp 2>&1) || true
+hid=$(sed -n 's/.*device-id: (\([0-9]*\)).*/\1/p' <<<"$out")
+check_match "add_device.php adds the agent's host" '^[0-9]+$' "$hid"
+[ -n "$hid" ] || { log "$out"; exit 1; }
+for xml in xensnmp_domains xensnmp_vcpus xensnmp_vifs xensnmp_vbds; do
+	out=$(cphp "$C/cli/add_data_query.php" --host-id="$hid" --data-query-id="$(qid $xml)" --reindex-method=1 2>&1) || true
+	check_match "add_data_query.php: $xml" 'Success' "$out"
+done
+rc=0; out=$(cphp "$C/cli/poller_reindex_hosts.php" --id="$hid" --qid=All 2>&1) || rc=$?
+check_eq "poller_reindex_hosts.php" 0 "$rc"
+
+cache() {	# cache QUERY FIELD: "index value" of Cacti's reindex, sorted by index
+	sql_db cacti "SELECT snmp_index, field_value FROM host_snmp_cache WHERE host_id = $hid
+		AND snmp_query_id = $(qid "$1") AND field_name = '$2' ORDER BY snmp_index" | tr '\t' ' '
+}
+check_eq "every domain found, by name" "$(printf '0 Domain-0\n1 web1\n2 db1\n7 pvh-test')" "$(cache xensnmp_domains xdmDomainName)"
+check_eq "web1's UUID read" "1 4F 77 AB D2 30 19 58 E8 3B AB 6F BF 21 18 F8 80" "$(cache xensnmp_domains xdmDomainUUID | grep '^1 ')"
+check_eq "every vCPU found" "0.0 0.1 1.0 1.1 2.0 2.1 2.2 2.3 7.0" "$(cache xensnmp_vcpus xdmVcpuKey | awk '{ print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "every VIF found" "1.0 2.0 2.1" "$(cache xensnmp_vifs xdmVifKey | awk '{ print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')"
+check_eq "VIF MACs read" "$(printf '1.0 00 16 3E 00 00 01\n2.0 00 16 3E 00 00 02\n2.1 00 16 3E 00 01 02')" "$(cache xensnmp_vifs xdmVifMac)"
+check_eq "every VBD found, by backing store" \
+	"$(printf '1.51712 /var/lib/xen/images/web1.img\n2.51712 /dev/vg0/db1\n2.51728 /srv/iso/tools.iso')" \
+	"$(cache xensnmp_vbds xdmVbdParams | sort)"
+
+# the sort field Cacti picks for graphs: the stable key
+best() {
+	cphp -r "chdir('$C/site'); include('$C/site/include/cli_check.php'); include_once('$C/site/lib/data_query.php');
+		print get_best_data_query_index_type($hid, $(qid "$1")) . \"\n\";" 2>&1 | tail -n 1
+}
+check_eq "domains: Cacti sorts and keys by name" xdmDomainName "$(best xensnmp_domains)"
+check_eq "VIFs: by MAC" xdmVifMac "$(best xensnmp_vifs)"
+check_eq "VBDs: by backing store" xdmVbdParams "$(best xensnmp_vbds)"
+
+# a reboot: web1 gets domid 21; the reindex finds it there, same name
+sim remove 1 >/dev/null
+sim add 21 name=web1 uuid=4f77abd2-3019-58e8-3bab-6fbf2118f880 state=running mem_target_kib=786432 mem_max_kib=1048576 >/dev/null
+moved() { snmpget -v2c -c public -Oqv "$AGENT_ADDR" .1.3.6.1.4.1.99999.1.1.2.1.3.21 | grep -q web1; }
+wait_for 10 moved || true
+out=$(cphp "$C/cli/poller_reindex_hosts.php" --id="$hid" --qid="$(qid xensnmp_domains)" 2>&1) || true
+check_eq "after the reboot: web1 under its new index" "$(printf '0 Domain-0\n2 db1\n21 web1\n7 pvh-test')" \
+	"$(cache xensnmp_domains xdmDomainName)"
+check_eq "after the reboot: web1's UUID under its new index" "21 4F 77 AB D2 30 19 58 E8 3B AB 6F BF 21 18 F8 80" \
+	"$(cache xensnmp_domains xdmDomainUUID | grep '^21 ')"
+stop_agent
+finish
