@@ -382,6 +382,16 @@ bool xensnmp_notify_may_send(enum xensnmp_notify_kind kind)
 	return may_send((enum notify_switch)kind);
 }
 
+bool xensnmp_notify_try_send(enum xensnmp_notify_kind kind)
+{
+	struct timespec now;
+
+	if (!n.enabled[kind])
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return xensnmp_rate_take(&n.bucket, &now);
+}
+
 bool xensnmp_notify_listen(xensnmp_snapshot_listener fn)
 {
 	if (n.n_listeners == XENSNMP_NOTIFY_MAX_LISTENERS)

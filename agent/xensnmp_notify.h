@@ -112,6 +112,9 @@ bool xensnmp_notify_enabled(enum xensnmp_notify_kind kind);
  * xdmNotificationsDropped.  Build the varbinds only after a true.
  */
 bool xensnmp_notify_may_send(enum xensnmp_notify_kind kind);
+/* The same for a notification that can wait for a token (a summary that
+ * will gather more): takes one when there is, counts no drop when not. */
+bool xensnmp_notify_try_send(enum xensnmp_notify_kind kind);
 /* Sends list (snmpTrapOID.0 first) and frees it; NULL: out of memory,
  * logged as what. */
 void xensnmp_notify_send(netsnmp_variable_list *list, const char *what);

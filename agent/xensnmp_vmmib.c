@@ -348,6 +348,8 @@ static void view_build(struct vm_view *v, struct xensnmp_vm_map *m, struct xen_s
 
 /* --- the module's state ----------------------------------------------------------- */
 
+#define N_BULK 10	/* vmBulkRunning .. vmBulkDeleted */
+
 /* All fields: main thread only (callbacks, alarms and requests run there). */
 static struct {
 	const struct xensnmp_state *state;	/* the module's; outlives us */
@@ -361,6 +363,19 @@ static struct {
 	netsnmp_handler_registration *hv_reg, *number_reg, *last_change_reg;
 	netsnmp_handler_registration *per_vm_reg, *bulk_reg;
 	/* one comparison, from its summaries to its details */
+	struct pending_bulk {	/* VMs of one bulk notification not sent yet */
+		uint32_t *idx;
+		size_t n, cap;
+	} bulk[N_BULK];
+	unsigned bulk_alarm;
+	/* new VMs not told yet: no name while a source that names domains
+	 * is connected (libxl writes it just after creating the domain) */
+	struct fresh_vm {
+		uint32_t index;
+		struct timespec since;	/* CLOCK_MONOTONIC, first seen */
+	} *fresh;
+	size_t n_fresh, cap_fresh;
+	unsigned fresh_alarm;
 	struct transition {
 		uint32_t index;
 		int prev_state;		/* 0: not in the last snapshot */
@@ -1068,6 +1083,63 @@ static void add_change(uint32_t index, int prev_state, int state, const struct x
 	vm.changes[vm.n_changes++] = (struct transition){ index, prev_state, state, dom };
 }
 
+/* how long a new VM's notification waits for its name, as xdmDomainCreated */
+#define DESCRIBE_WAIT_NS 500000000LL
+
+static bool undescribed(const struct xen_domain *d, const struct xen_snapshot *snap)
+{
+	return !xen_bytes_known(&d->name) && (snap->sources & (XEN_SRC_XENSTORE | XEN_SRC_XEND));
+}
+
+static void on_fresh_due(unsigned reg, void *clientarg)
+{
+	(void)reg;
+	(void)clientarg;
+	vm.fresh_alarm = 0;
+	if (vm.n_fresh && vm.state->conn)
+		xen_conn_request_refresh(vm.state->conn, false);
+}
+
+/* the position of index in the fresh list, or n_fresh */
+static size_t fresh_pos(uint32_t index)
+{
+	size_t i;
+
+	for (i = 0; i < vm.n_fresh && vm.fresh[i].index != index; i++)
+		;
+	return i;
+}
+
+/*
+ * Whether the new VM at index is told now; a nameless one waits for its
+ * name, at most DESCRIBE_WAIT_NS, in the fresh list.
+ */
+static bool tell_new(uint32_t index, const struct xen_domain *d, const struct xen_snapshot *cur,
+		     const struct timespec *now)
+{
+	size_t i = fresh_pos(index);
+
+	if (undescribed(d, cur)) {
+		if (i == vm.n_fresh) {
+			xen_grow(&vm.fresh, &vm.cap_fresh, vm.n_fresh + 1, sizeof(*vm.fresh));
+			vm.fresh[vm.n_fresh++] = (struct fresh_vm){ index, *now };
+			/* a snapshot after the wait tells it, named or not */
+			if (!vm.fresh_alarm) {
+				struct timeval wait = { 0, DESCRIBE_WAIT_NS / 1000 + 50000 };
+
+				vm.fresh_alarm = snmp_alarm_register_hr(wait, 0, on_fresh_due, NULL);
+			}
+			return false;
+		}
+		if ((now->tv_sec - vm.fresh[i].since.tv_sec) * 1000000000LL +
+		    (now->tv_nsec - vm.fresh[i].since.tv_nsec) < DESCRIBE_WAIT_NS)
+			return false;
+	}
+	if (i < vm.n_fresh)
+		vm.fresh[i] = vm.fresh[--vm.n_fresh];
+	return true;
+}
+
 /*
  * The VMs whose operational state changed from prev to cur, deletions
  * first, each in index order.  A VM new in cur left shutdown(11): it did
@@ -1075,6 +1147,7 @@ static void add_change(uint32_t index, int prev_state, int state, const struct x
  */
 static void compare(const struct xen_snapshot *prev, const struct xen_snapshot *cur)
 {
+	struct timespec mono;
 	struct vm_view before = { 0 };
 	const struct vm_view *after = view_of(cur);
 	size_t i = 0, j = 0;
@@ -1082,54 +1155,78 @@ static void compare(const struct xen_snapshot *prev, const struct xen_snapshot *
 	vm.n_changes = 0;
 	if (!after)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
 	view_build(&before, &vm.map, (struct xen_snapshot *)(uintptr_t)prev, false, 0);
 	for (i = 0; i < before.n; i++) {
 		while (j < after->n && after->vms[j].index < before.vms[i].index)
 			j++;
-		if (j >= after->n || after->vms[j].index != before.vms[i].index)
+		if (j >= after->n || after->vms[j].index != before.vms[i].index) {
+			size_t f = fresh_pos(before.vms[i].index);
+
+			if (f < vm.n_fresh)	/* gone before it was told */
+				vm.fresh[f] = vm.fresh[--vm.n_fresh];
 			add_change(before.vms[i].index, xensnmp_vm_oper_state(before.vms[i].dom), 0,
 				   before.vms[i].dom);
+		}
 	}
 	for (i = 0, j = 0; j < after->n; j++) {
 		int now = xensnmp_vm_oper_state(after->vms[j].dom), was = VM_OPER_SHUTDOWN;
 
 		while (i < before.n && before.vms[i].index < after->vms[j].index)
 			i++;
-		if (i < before.n && before.vms[i].index == after->vms[j].index)
+		if (fresh_pos(after->vms[j].index) < vm.n_fresh ||
+		    i >= before.n || before.vms[i].index != after->vms[j].index) {
+			/* new (or not told yet): it was not running */
+			if (!tell_new(after->vms[j].index, after->vms[j].dom, cur, &mono))
+				continue;
+		} else {
 			was = xensnmp_vm_oper_state(before.vms[i].dom);
+		}
 		if (now != was && per_vm_notification(now))
 			add_change(after->vms[j].index, was, now, after->vms[j].dom);
 	}
 	view_clear(&before);
 }
 
-static void send_bulk(void)
+/* the per-VM notifications in the order of their bulk forms (11..20) */
+static const unsigned bulk_order[N_BULK] = {
+	VMNOTIF_RUNNING, VMNOTIF_SHUTTINGDOWN, VMNOTIF_SHUTDOWN, VMNOTIF_PAUSED,
+	VMNOTIF_SUSPENDING, VMNOTIF_SUSPENDED, VMNOTIF_RESUMING, VMNOTIF_MIGRATING,
+	VMNOTIF_CRASHED, VMNOTIF_DELETED,
+};
+
+/*
+ * Sends each bulk notification that has VMs and gets a token.  One that
+ * gets none keeps its VMs and gathers more, and goes with the next
+ * comparison or the next second's try: a storm delays a summary but
+ * loses no VM from it.
+ */
+static void flush_bulk(void)
 {
-	static const unsigned order[] = {
-		VMNOTIF_RUNNING, VMNOTIF_SHUTTINGDOWN, VMNOTIF_SHUTDOWN, VMNOTIF_PAUSED,
-		VMNOTIF_SUSPENDING, VMNOTIF_SUSPENDED, VMNOTIF_RESUMING, VMNOTIF_MIGRATING,
-		VMNOTIF_CRASHED, VMNOTIF_DELETED,
-	};
-	uint32_t *indexes;
-	size_t k, i, n;
+	size_t k;
 
-	if (!vm.n_changes)
-		return;
-	indexes = xen_calloc(vm.n_changes, sizeof(*indexes));
-	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+	for (k = 0; k < N_BULK; k++) {
+		struct pending_bulk *b = &vm.bulk[k];
 		netsnmp_variable_list *list, *v;
+		uint32_t max = 0;
 		uint8_t *bits;
-		size_t len;
+		size_t i, len;
 
-		for (i = n = 0; i < vm.n_changes; i++)
-			if (per_vm_notification(vm.changes[i].state) == order[k])
-				indexes[n++] = vm.changes[i].index;
-		/* the bulk form of each per-VM notification: (n - 1) + 11 */
-		if (!n || !xensnmp_notify_may_send(XENSNMP_NOTIFY_VM_BULK))
+		if (!b->n)
 			continue;
-		bits = xen_calloc(vm.map.n_slots / 8 + 1, 1);
-		len = xensnmp_vm_list(indexes, n, bits, vm.map.n_slots / 8 + 1);
-		list = start_list(order[k] + VMNOTIF_BULK_RUNNING - VMNOTIF_RUNNING);
+		if (!xensnmp_notify_enabled(XENSNMP_NOTIFY_VM_BULK)) {
+			b->n = 0;	/* switched off: nothing to tell */
+			continue;
+		}
+		if (!xensnmp_notify_try_send(XENSNMP_NOTIFY_VM_BULK))
+			continue;
+		for (i = 0; i < b->n; i++)
+			if (b->idx[i] > max)
+				max = b->idx[i];
+		bits = xen_calloc((size_t)max / 8 + 1, 1);
+		len = xensnmp_vm_list(b->idx, b->n, bits, (size_t)max / 8 + 1);
+		/* the bulk form of per-VM notification N is N + 10 */
+		list = start_list(bulk_order[k] + VMNOTIF_BULK_RUNNING - VMNOTIF_RUNNING);
 		v = list ? add(&list, objects_oid, OID_LENGTH(objects_oid), VMOBJ_AFFECTED_VMS, 0)
 			 : NULL;
 		if (v) {
@@ -1140,8 +1237,31 @@ static void send_bulk(void)
 		}
 		xensnmp_notify_send(list, "a VM-MIB bulk notification");
 		free(bits);
+		b->n = 0;
 	}
-	free(indexes);
+}
+
+static void gather_bulk(void)
+{
+	size_t i, k;
+
+	if (!xensnmp_notify_enabled(XENSNMP_NOTIFY_VM_BULK))
+		return;
+	for (i = 0; i < vm.n_changes; i++)
+		for (k = 0; k < N_BULK; k++)
+			if (bulk_order[k] == per_vm_notification(vm.changes[i].state)) {
+				struct pending_bulk *b = &vm.bulk[k];
+
+				xen_grow(&b->idx, &b->cap, b->n + 1, sizeof(*b->idx));
+				b->idx[b->n++] = vm.changes[i].index;
+			}
+}
+
+static void on_bulk_tick(unsigned reg, void *clientarg)
+{
+	(void)reg;
+	(void)clientarg;
+	flush_bulk();
 }
 
 static void send_per_vm(void)
@@ -1159,7 +1279,8 @@ static void on_compare(const struct xen_snapshot *prev, const struct xen_snapsho
 {
 	if (phase == XENSNMP_NOTIFY_SUMMARIES) {
 		compare(prev, cur);
-		send_bulk();
+		gather_bulk();
+		flush_bulk();
 	} else {
 		send_per_vm();
 		vm.n_changes = 0;	/* its domains belong to prev */
@@ -1223,6 +1344,7 @@ void xensnmp_vmmib_init(const struct xensnmp_state *state)
 			snmp_log(LOG_ERR, "xensnmp: cannot register %s\n", table_defs[i].name);
 	if (!xensnmp_notify_listen(on_compare))
 		snmp_log(LOG_ERR, "xensnmp: VM-MIB notifications cannot be sent\n");
+	vm.bulk_alarm = snmp_alarm_register(1, SA_REPEAT, on_bulk_tick, NULL);
 }
 
 void xensnmp_vmmib_deinit(void)
@@ -1243,6 +1365,19 @@ void xensnmp_vmmib_deinit(void)
 	}
 	view_clear(&vm.cur);
 	xensnmp_vm_map_clear(&vm.map);
+	if (vm.bulk_alarm)
+		snmp_alarm_unregister(vm.bulk_alarm);
+	vm.bulk_alarm = 0;
+	for (i = 0; i < N_BULK; i++) {
+		free(vm.bulk[i].idx);
+		memset(&vm.bulk[i], 0, sizeof(vm.bulk[i]));
+	}
+	if (vm.fresh_alarm)
+		snmp_alarm_unregister(vm.fresh_alarm);
+	vm.fresh_alarm = 0;
+	free(vm.fresh);
+	vm.fresh = NULL;
+	vm.n_fresh = vm.cap_fresh = 0;
 	free(vm.changes);
 	vm.changes = NULL;
 	vm.n_changes = vm.cap_changes = 0;
