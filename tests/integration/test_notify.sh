@@ -288,13 +288,16 @@ write_snmpd_conf <<CONF
 trap2sink udp:127.0.0.1:$TRAP_PORT public
 CONF
 start_snmpd
-echo "xensnmpNotifyRate $RATE" >"$T/agent.conf"
+# VM-MIB's notifications share the bucket (test_vmmib): off here, so that
+# the counts below are XEN-DOMAIN-MIB's alone
+VMMIB_OFF=$'xensnmpNotify vmPerVM no\nxensnmpNotify vmBulk no'
+printf 'xensnmpNotifyRate %s\n%s\n' "$RATE" "$VMMIB_OFF" >"$T/agent.conf"
 with_hypervisor
 start_agent -c "$T/agent.conf"
 run_checks
 # a SET lasts until the configuration is read again, which sets the switches
 snmpset "${RW[@]}" "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmNotifyCreatedEnable.0 i 2 >/dev/null 2>&1
-printf 'xensnmpNotifyRate %s\nxensnmpNotify snapshot no\n' $RATE >"$T/agent.conf"
+printf 'xensnmpNotifyRate %s\nxensnmpNotify snapshot no\n%s\n' $RATE "$VMMIB_OFF" >"$T/agent.conf"
 kill -HUP "$AGENT_PID"
 switches() { for o in Created Snapshot; do get xdmNotify${o}Enable.0; done | tr '\n' ' '; }
 wait_for 5 sh -c "[ \"\$(snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmNotifySnapshotEnable.0)\" = false ]" || true
@@ -339,6 +342,7 @@ trap2sink udp:127.0.0.1:$TRAP_PORT public
 dlmod xensnmp $PLUGIN
 xensnmpRefresh 1
 xensnmpNotifyRate $RATE
+$VMMIB_OFF
 CONF
 # the plugin's hypercalls and toolstack calls go to the simulated host too
 with_hypervisor_in_snmpd
