@@ -17,6 +17,7 @@
 #include "xensnmp_control.h"
 #include "xensnmp_notify.h"
 #include "xensnmp_tables.h"
+#include "xensnmp_vmmib.h"
 
 static const struct xensnmp_table_def *const table_defs[] = {
 	&xensnmp_domain_table_def,
@@ -87,6 +88,9 @@ static void on_notify(int fd, void *data)
 		xen_snapshot_unref(mod.state.snap);
 		mod.state.snap = snap;	/* tables rebuild on their next request */
 	}
+	/* VM-MIB's indexes first: its tables and notifications use them */
+	if (mod.state.snap)
+		xensnmp_vmmib_snapshot(mod.state.snap);
 	xensnmp_notify_snapshot();	/* at once: notifications are due within 1 s */
 	/* after them: a manager hears of a paused or destroyed domain before
 	 * the end of the request that did it (see xdmActionFinished) */
@@ -172,6 +176,7 @@ static int before_config(int major, int minor, void *server, void *client)
 		mod.state.refresh = XENSNMP_DEFAULT_REFRESH;
 	xensnmp_control_allow_dom0(false);
 	xensnmp_notify_reset_config();
+	xensnmp_vmmib_reset_config();
 	return SNMP_ERR_NOERROR;
 }
 
@@ -241,6 +246,7 @@ void init_xensnmp(void)
 					   &mod.state) < 0)
 			snmp_log(LOG_ERR, "xensnmp: cannot register %s\n",
 				 table_defs[i]->name);
+	xensnmp_vmmib_init(&mod.state);
 	mod.control_registered = xensnmp_control_register(&mod.state) == 0;
 	if (!mod.control_registered)
 		snmp_log(LOG_ERR, "xensnmp: cannot register xdmControl\n");
@@ -274,6 +280,7 @@ void deinit_xensnmp(void)
 		mod.host_reg = NULL;
 		xensnmp_control_unregister();
 		mod.control_registered = false;
+		xensnmp_vmmib_deinit();
 		mod.registered = false;
 	}
 	xensnmp_notify_deinit();

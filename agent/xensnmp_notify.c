@@ -299,26 +299,28 @@ netsnmp_variable_list *xensnmp_action_varbinds(netsnmp_variable_list *objects)
 
 /* --- the module's side ---------------------------------------------------- */
 
-/* The switches, in the order of their objects (xdmNotifyControl 1..5). */
+/* The switches: the first five are xdmNotifyControl's objects. */
 enum notify_switch {
-	SWITCH_CREATED,
-	SWITCH_STATE_CHANGED,
-	SWITCH_DESTROYED,
-	SWITCH_ACTION_FINISHED,
-	SWITCH_SNAPSHOT,
-	N_SWITCHES
+	SWITCH_CREATED = XENSNMP_NOTIFY_CREATED,
+	SWITCH_STATE_CHANGED = XENSNMP_NOTIFY_STATE_CHANGED,
+	SWITCH_DESTROYED = XENSNMP_NOTIFY_DESTROYED,
+	SWITCH_ACTION_FINISHED = XENSNMP_NOTIFY_ACTION_FINISHED,
+	SWITCH_SNAPSHOT = XENSNMP_NOTIFY_SNAPSHOT,
+	N_SWITCHES = XENSNMP_NOTIFY_KINDS
 };
 
 static const struct {
 	const char *word;	/* in "xensnmpNotify WORD yes|no" */
 	const char *object;	/* for the log */
-	unsigned subid;
+	unsigned subid;		/* under xdmNotifyControl; 0: elsewhere */
 } switches[N_SWITCHES] = {
 	{ "created", "xdmNotifyCreatedEnable", XENNOTIFY_CREATED_ENABLE },
 	{ "stateChanged", "xdmNotifyStateChangedEnable", XENNOTIFY_STATE_CHANGED_ENABLE },
 	{ "destroyed", "xdmNotifyDestroyedEnable", XENNOTIFY_DESTROYED_ENABLE },
 	{ "actionFinished", "xdmNotifyActionFinishedEnable", XENNOTIFY_ACTION_FINISHED_ENABLE },
 	{ "snapshot", "xdmNotifySnapshotEnable", XENNOTIFY_SNAPSHOT_ENABLE },
+	{ "vmPerVM", "vmPerVMNotificationsEnabled", 0 },
+	{ "vmBulk", "vmBulkNotificationsEnabled", 0 },
 };
 
 /*
@@ -348,8 +350,10 @@ static struct {
 	size_t n_pending, cap_pending;
 	unsigned alarm, pending_alarm;
 	netsnmp_handler_registration *reg;
+	xensnmp_snapshot_listener listeners[XENSNMP_NOTIFY_MAX_LISTENERS];
+	size_t n_listeners;
 } n = {
-	.enabled = { true, true, true, true, true },
+	.enabled = { true, true, true, true, true, true, true },
 	.bucket = { .rate = XENSNMP_NOTIFY_DEFAULT_RATE },
 };
 
@@ -368,6 +372,43 @@ static bool may_send(enum notify_switch sw)
 	return false;
 }
 
+bool xensnmp_notify_enabled(enum xensnmp_notify_kind kind)
+{
+	return n.enabled[kind];
+}
+
+bool xensnmp_notify_may_send(enum xensnmp_notify_kind kind)
+{
+	return may_send((enum notify_switch)kind);
+}
+
+bool xensnmp_notify_try_send(enum xensnmp_notify_kind kind)
+{
+	struct timespec now;
+
+	if (!n.enabled[kind])
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return xensnmp_rate_take(&n.bucket, &now);
+}
+
+bool xensnmp_notify_listen(xensnmp_snapshot_listener fn)
+{
+	if (n.n_listeners == XENSNMP_NOTIFY_MAX_LISTENERS)
+		return false;
+	n.listeners[n.n_listeners++] = fn;
+	return true;
+}
+
+static void tell_listeners(const struct xen_snapshot *prev, const struct xen_snapshot *cur,
+			   enum xensnmp_notify_phase phase)
+{
+	size_t i;
+
+	for (i = 0; i < n.n_listeners; i++)
+		n.listeners[i](prev, cur, phase);
+}
+
 static void send_notification(netsnmp_variable_list *list, const char *what)
 {
 	if (!list) {
@@ -376,6 +417,11 @@ static void send_notification(netsnmp_variable_list *list, const char *what)
 	}
 	send_v2trap(list);
 	snmp_free_varbind(list);
+}
+
+void xensnmp_notify_send(netsnmp_variable_list *list, const char *what)
+{
+	send_notification(list, what);
 }
 
 static void send_change(enum xensnmp_change_kind kind, const struct xen_domain *dom,
@@ -579,9 +625,11 @@ void xensnmp_notify_snapshot(void)
 	if (!cur || cur == n.seen)
 		return;
 	settle_pending(cur, false, UINT32_MAX);
-	if (n.seen)
+	if (n.seen) {
+		tell_listeners(n.seen, cur, XENSNMP_NOTIFY_SUMMARIES);
 		xensnmp_diff_snapshots(n.seen, cur, on_change, cur);
-	else if (!n.status_known || n.stale)
+		tell_listeners(n.seen, cur, XENSNMP_NOTIFY_DETAILS);
+	} else if (!n.status_known || n.stale)
 		return;		/* no baseline from a source that failed */
 	xen_snapshot_unref(n.seen);
 	n.seen = xen_snapshot_ref(cur);
@@ -636,7 +684,7 @@ static void parse_notify_token(const char *token, char *line)
 	if (sscanf(line, "%31s %7s %1s", kind, value, extra) != 2 ||
 	    (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)) {
 		config_perror("expected xensnmpNotify created|stateChanged|destroyed|"
-			      "actionFinished|snapshot yes|no");
+			      "actionFinished|snapshot|vmPerVM|vmBulk yes|no");
 		return;
 	}
 	for (i = 0; i < N_SWITCHES; i++)
@@ -645,7 +693,7 @@ static void parse_notify_token(const char *token, char *line)
 			return;
 		}
 	config_perror("unknown notification kind; expected created, stateChanged, "
-		      "destroyed, actionFinished or snapshot");
+		      "destroyed, actionFinished, snapshot, vmPerVM or vmBulk");
 }
 
 static void parse_rate_token(const char *token, char *line)
@@ -671,13 +719,56 @@ static int switch_of(unsigned subid)
 {
 	size_t i;
 
-	for (i = 0; i < N_SWITCHES; i++)
+	for (i = 0; subid && i < N_SWITCHES; i++)
 		if (switches[i].subid == subid)
 			return (int)i;
 	return -1;
 }
 
 #define OLD_VALUE "xensnmp_notify_old"
+
+/* One request on switch sw in any mode; the same for every switch object. */
+static void switch_request(int sw, netsnmp_agent_request_info *reqinfo,
+			   netsnmp_request_info *req)
+{
+	netsnmp_variable_list *var = req->requestvb;
+	bool *old;
+	int ret;
+
+	switch (reqinfo->mode) {
+	case MODE_GET:
+		xensnmp_set_int(var, n.enabled[sw] ? XENSNMP_TRUTH_TRUE : XENSNMP_TRUTH_FALSE);
+		break;
+	case MODE_SET_RESERVE1:
+		if ((ret = netsnmp_check_vb_truthvalue(var)) != SNMP_ERR_NOERROR)
+			netsnmp_set_request_error(reqinfo, req, ret);
+		break;
+	case MODE_SET_RESERVE2:
+		old = malloc(sizeof(*old));
+		if (!old) {
+			netsnmp_set_request_error(reqinfo, req, SNMP_ERR_RESOURCEUNAVAILABLE);
+			break;
+		}
+		netsnmp_request_add_list_data(req, netsnmp_create_data_list(OLD_VALUE, old, free));
+		break;
+	case MODE_SET_ACTION:
+		old = netsnmp_request_get_list_data(req, OLD_VALUE);
+		*old = n.enabled[sw];
+		n.enabled[sw] = *var->val.integer == XENSNMP_TRUTH_TRUE;
+		break;
+	case MODE_SET_UNDO:
+		old = netsnmp_request_get_list_data(req, OLD_VALUE);
+		if (old)
+			n.enabled[sw] = *old;
+		break;
+	case MODE_SET_COMMIT:
+		snmp_log(LOG_NOTICE, "xensnmp: %s set to %s\n", switches[sw].object,
+			 n.enabled[sw] ? "true" : "false");
+		break;
+	default:	/* MODE_SET_FREE: the list data frees itself */
+		break;
+	}
+}
 
 static int control_handler(netsnmp_mib_handler *handler,
 			   netsnmp_handler_registration *reginfo,
@@ -691,60 +782,58 @@ static int control_handler(netsnmp_mib_handler *handler,
 	for (req = requests; req; req = req->next) {
 		netsnmp_variable_list *var = req->requestvb;
 		unsigned subid;
-		int sw, ret;
-		bool *old;
+		int sw;
 
 		if (req->processed || var->name_length <= OID_LENGTH(notify_oid))
 			continue;
 		subid = (unsigned)var->name[OID_LENGTH(notify_oid)];
 		sw = switch_of(subid);
-		switch (reqinfo->mode) {
-		case MODE_GET:
-			if (sw >= 0)
-				xensnmp_set_int(var, n.enabled[sw] ? XENSNMP_TRUTH_TRUE
-								   : XENSNMP_TRUTH_FALSE);
-			else if (subid == XENNOTIFY_RATE_LIMIT)
+		if (sw >= 0) {
+			switch_request(sw, reqinfo, req);
+		} else if (reqinfo->mode == MODE_GET) {
+			if (subid == XENNOTIFY_RATE_LIMIT)
 				xensnmp_set_unsigned(var, n.bucket.rate);
 			else if (subid == XENNOTIFY_DROPPED)
 				snmp_set_var_typed_integer(var, ASN_COUNTER, n.dropped);
 			else
 				netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
-			break;
-		case MODE_SET_RESERVE1:
-			if (sw < 0)
-				netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
-			else if ((ret = netsnmp_check_vb_truthvalue(var)) != SNMP_ERR_NOERROR)
-				netsnmp_set_request_error(reqinfo, req, ret);
-			break;
-		case MODE_SET_RESERVE2:
-			old = malloc(sizeof(*old));
-			if (!old) {
-				netsnmp_set_request_error(reqinfo, req,
-							  SNMP_ERR_RESOURCEUNAVAILABLE);
-				break;
-			}
-			netsnmp_request_add_list_data(req, netsnmp_create_data_list(
-							      OLD_VALUE, old, free));
-			break;
-		case MODE_SET_ACTION:
-			old = netsnmp_request_get_list_data(req, OLD_VALUE);
-			*old = n.enabled[sw];
-			n.enabled[sw] = *var->val.integer == XENSNMP_TRUTH_TRUE;
-			break;
-		case MODE_SET_UNDO:
-			old = netsnmp_request_get_list_data(req, OLD_VALUE);
-			if (old)
-				n.enabled[sw] = *old;
-			break;
-		case MODE_SET_COMMIT:
-			snmp_log(LOG_NOTICE, "xensnmp: %s set to %s\n", switches[sw].object,
-				 n.enabled[sw] ? "true" : "false");
-			break;
-		default:	/* MODE_SET_FREE: the list data frees itself */
-			break;
+		} else if (reqinfo->mode == MODE_SET_RESERVE1) {
+			netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
 		}
 	}
 	return SNMP_ERR_NOERROR;
+}
+
+/* a switch registered on its own (xensnmp_notify_register_switch) */
+static int switch_handler(netsnmp_mib_handler *handler,
+			  netsnmp_handler_registration *reginfo,
+			  netsnmp_agent_request_info *reqinfo,
+			  netsnmp_request_info *requests)
+{
+	int sw = (int)(intptr_t)handler->myvoid;
+	netsnmp_request_info *req;
+
+	(void)reginfo;
+	for (req = requests; req; req = req->next)
+		if (!req->processed)
+			switch_request(sw, reqinfo, req);
+	return SNMP_ERR_NOERROR;
+}
+
+netsnmp_handler_registration *xensnmp_notify_register_switch(const char *name, const oid *oid,
+							     size_t oid_len,
+							     enum xensnmp_notify_kind kind)
+{
+	netsnmp_handler_registration *reg;
+
+	reg = netsnmp_create_handler_registration(name, switch_handler, oid, oid_len,
+						  HANDLER_CAN_RWRITE);
+	if (!reg)
+		return NULL;
+	reg->handler->myvoid = (void *)(intptr_t)kind;
+	if (netsnmp_register_scalar(reg) != MIB_REGISTERED_OK)
+		return NULL;	/* net-snmp freed reg */
+	return reg;
 }
 
 void xensnmp_notify_init(const struct xensnmp_state *state)
@@ -754,7 +843,7 @@ void xensnmp_notify_init(const struct xensnmp_state *state)
 
 	n.state = state;
 	register_app_config_handler("xensnmpNotify", parse_notify_token, NULL,
-				    "created|stateChanged|destroyed|actionFinished|snapshot yes|no");
+				    "created|stateChanged|destroyed|actionFinished|snapshot|vmPerVM|vmBulk yes|no");
 	register_app_config_handler("xensnmpNotifyRate", parse_rate_token, NULL,
 				    "notifications per second (1-1000)");
 	n.alarm = snmp_alarm_register(1, SA_REPEAT, on_tick, NULL);
@@ -790,4 +879,5 @@ void xensnmp_notify_deinit(void)
 	n.seen = NULL;
 	n.status_known = false;
 	n.dropped_since = 0;
+	n.n_listeners = 0;
 }

@@ -2,7 +2,9 @@
  * XEN-DOMAIN-MIB's notifications (xdmNotifications) and their switches
  * (xdmNotifyControl): domain changes found by comparing consecutive
  * snapshots, the snapshot turning stale or fresh, finished control
- * requests; one token bucket caps them all.
+ * requests; one token bucket caps them all, VM-MIB's included: its
+ * module (xensnmp_vmmib.c) listens to the same comparisons and sends
+ * through the same switches and bucket.
  *
  * Everything here runs on the agent's main thread, the one that runs
  * net-snmp's select loop, callbacks and alarms (net-snmp is not
@@ -88,6 +90,58 @@ netsnmp_variable_list *xensnmp_change_varbinds(const struct xensnmp_change *c);
 netsnmp_variable_list *xensnmp_action_varbinds(netsnmp_variable_list *objects);
 
 /* --- the module's side ---------------------------------------------------- */
+
+/* The notification kinds with a switch ("xensnmpNotify WORD yes|no"). */
+enum xensnmp_notify_kind {
+	XENSNMP_NOTIFY_CREATED,		/* xdmNotifyCreatedEnable */
+	XENSNMP_NOTIFY_STATE_CHANGED,	/* xdmNotifyStateChangedEnable */
+	XENSNMP_NOTIFY_DESTROYED,	/* xdmNotifyDestroyedEnable */
+	XENSNMP_NOTIFY_ACTION_FINISHED,	/* xdmNotifyActionFinishedEnable */
+	XENSNMP_NOTIFY_SNAPSHOT,	/* xdmNotifySnapshotEnable */
+	XENSNMP_NOTIFY_VM_PER_VM,	/* VM-MIB vmPerVMNotificationsEnabled */
+	XENSNMP_NOTIFY_VM_BULK,		/* VM-MIB vmBulkNotificationsEnabled */
+	XENSNMP_NOTIFY_KINDS
+};
+
+bool xensnmp_notify_enabled(enum xensnmp_notify_kind kind);
+
+/*
+ * Whether a notification of kind may go now: its switch is on and the
+ * shared bucket gives a token.  A notification refused for want of a
+ * token is counted in xdmNotifyDropped and the next
+ * xdmNotificationsDropped.  Build the varbinds only after a true.
+ */
+bool xensnmp_notify_may_send(enum xensnmp_notify_kind kind);
+/* The same for a notification that can wait for a token (a summary that
+ * will gather more): takes one when there is, counts no drop when not. */
+bool xensnmp_notify_try_send(enum xensnmp_notify_kind kind);
+/* Sends list (snmpTrapOID.0 first) and frees it; NULL: out of memory,
+ * logged as what. */
+void xensnmp_notify_send(netsnmp_variable_list *list, const char *what);
+
+/*
+ * Registers the scalar object at oid (instance .0 is added) as kind's
+ * switch: a TruthValue, read-write, reset by a reading of the
+ * configuration.  NULL when it cannot be registered.
+ */
+netsnmp_handler_registration *xensnmp_notify_register_switch(const char *name, const oid *oid,
+							     size_t oid_len,
+							     enum xensnmp_notify_kind kind);
+
+/*
+ * Another module's comparison of consecutive snapshots, run whenever
+ * XEN-DOMAIN-MIB's is (same baseline, same triggers): once with
+ * XENSNMP_NOTIFY_SUMMARIES before XEN-DOMAIN-MIB's per-domain
+ * notifications, so that summaries get the bucket's tokens first in a
+ * storm, and once with XENSNMP_NOTIFY_DETAILS after them.
+ */
+enum xensnmp_notify_phase { XENSNMP_NOTIFY_SUMMARIES, XENSNMP_NOTIFY_DETAILS };
+typedef void (*xensnmp_snapshot_listener)(const struct xen_snapshot *prev,
+					  const struct xen_snapshot *cur,
+					  enum xensnmp_notify_phase phase);
+/* At most XENSNMP_NOTIFY_MAX_LISTENERS; false when full. */
+#define XENSNMP_NOTIFY_MAX_LISTENERS 4
+bool xensnmp_notify_listen(xensnmp_snapshot_listener fn);
 
 /* Config tokens (xensnmpNotify, xensnmpNotifyRate), the 1 s alarm and
  * the xdmNotifyControl scalars, reading the snapshot and status from

@@ -15,13 +15,20 @@ oid xensnmp_domain_index(const struct xen_domain *dom)
 void xensnmp_table_add_row(struct xensnmp_table *t, const struct xen_domain *dom,
 			   const void *item, oid item_index)
 {
+	oid idx[2] = { xensnmp_domain_index(dom), item_index };
+
+	xensnmp_table_add_indexed_row(t, dom, item, idx);
+}
+
+void xensnmp_table_add_indexed_row(struct xensnmp_table *t, const struct xen_domain *dom,
+				   const void *item, const oid *idx)
+{
 	struct xensnmp_row *row;
 
 	if (t->n_rows == t->cap_rows)
 		return;		/* sized by the fill pass; never grows */
 	row = &t->rows[t->n_rows++];
-	row->idx[0] = xensnmp_domain_index(dom);
-	row->idx[1] = item_index;
+	memcpy(row->idx, idx, t->def->n_index * sizeof(oid));
 	row->index.oids = row->idx;
 	row->index.len = t->def->n_index;
 	row->dom = dom;
@@ -129,8 +136,13 @@ int xensnmp_table_register(struct xensnmp_table *t,
 		return -1;
 	}
 	t->container->container_name = strdup(def->name);
-	netsnmp_table_helper_add_indexes(tinfo, ASN_UNSIGNED,
-					 def->n_index > 1 ? ASN_UNSIGNED : 0, 0);
+	{
+		int type = def->integer_index ? ASN_INTEGER : ASN_UNSIGNED;
+
+		netsnmp_table_helper_add_indexes(tinfo, type,
+						 def->n_index > 1 ? type : 0,
+						 def->n_index > 2 ? type : 0, 0);
+	}
 	tinfo->min_column = def->min_column;
 	tinfo->max_column = def->max_column;
 

@@ -31,7 +31,7 @@ struct xensnmp_state {
 
 struct xensnmp_row {
 	netsnmp_index index;		/* first: the container's key */
-	oid idx[2];
+	oid idx[3];
 	const struct xen_domain *dom;
 	const void *item;		/* vCPU, VIF or VBD; NULL for domains */
 };
@@ -43,7 +43,8 @@ struct xensnmp_table_def {
 	const oid *oid;
 	size_t oid_len;
 	unsigned min_column, max_column;
-	unsigned n_index;		/* 1: domain; 2: domain + item */
+	unsigned n_index;		/* 1: domain; 2: domain + item; at most 3 */
+	bool integer_index;		/* indexes are Integer32 (VM-MIB), not Unsigned32 */
 	/* the number of rows fill will add for snap */
 	size_t (*count)(const struct xen_snapshot *snap);
 	/* calls xensnmp_table_add_row for every row of the snapshot */
@@ -70,6 +71,9 @@ oid xensnmp_domain_index(const struct xen_domain *dom);
 
 void xensnmp_table_add_row(struct xensnmp_table *t, const struct xen_domain *dom,
 			   const void *item, oid item_index);
+/* The same with the row's index given in full (def->n_index sub-ids). */
+void xensnmp_table_add_indexed_row(struct xensnmp_table *t, const struct xen_domain *dom,
+				   const void *item, const oid *idx);
 /* Sizes t's rows for snap (def->count) and fills them (def->fill);
  * 0, or -1 when out of memory (then t has no rows).  For the cache's
  * load callback and for unit tests. */

@@ -53,7 +53,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: " APP_NAME " [OPTIONS]\n"
-		"Serves XEN-DOMAIN-MIB to an SNMP master agent over AgentX.\n\n"
+		"Serves XEN-DOMAIN-MIB and VM-MIB (RFC 7666) to an SNMP master agent over AgentX.\n\n"
 		"  -f, --foreground         do not fork; log to stderr unless -L says otherwise\n"
 		"  -x, --agentx-socket ADDR master agent's AgentX address (default: net-snmp's)\n"
 		"  -c, --config FILE        read this configuration file too\n"
@@ -67,6 +67,7 @@ static void usage(FILE *out)
 		"  -h, --help               print this help and exit\n\n"
 		"Configuration tokens: xensnmpMode auto|read-only|read-write, xensnmpRefresh SECONDS,\n"
 		"xensnmpNotify KIND yes|no, xensnmpNotifyRate N, xensnmpControlDom0 yes|no,\n"
+		"xensnmpVmIndexHold SECONDS,\n"
 		"and net-snmp's agentXSocket, agentXTimeout, agentXRetries.\n",
 		XENSNMP_DEFAULT_REFRESH);
 }

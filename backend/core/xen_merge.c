@@ -36,6 +36,7 @@ static void merge_vif(struct xen_vif *dst, const struct xen_vif *src)
 	take_bytes(&dst->script, &src->script);
 	TAKE(XEN_DEV_HAVE_BACKEND_DOMID, backend_domid);
 	TAKE(XEN_DEV_HAVE_STATE, state);
+	TAKE(XEN_DEV_HAVE_IFINDEX, ifindex);
 	if (!(dst->known & XEN_DEV_HAVE_RX) && (src->known & XEN_DEV_HAVE_RX)) {
 		dst->rx_bytes = src->rx_bytes;
 		dst->rx_packets = src->rx_packets;

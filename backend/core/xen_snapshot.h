@@ -75,6 +75,7 @@ enum xen_dev_known {
 	XEN_DEV_HAVE_RX = 1u << 2,	/* vif rx_* counters */
 	XEN_DEV_HAVE_TX = 1u << 3,	/* vif tx_* counters */
 	XEN_DEV_HAVE_IO = 1u << 4,	/* vbd request/byte counters */
+	XEN_DEV_HAVE_IFINDEX = 1u << 5,	/* vif: dom0's interface index */
 };
 
 struct xen_vif {
@@ -83,6 +84,7 @@ struct xen_vif {
 	struct xen_bytes mac, bridge, ifname, script;
 	int backend_domid;
 	int state;		/* XenbusState of the backend */
+	unsigned ifindex;	/* dom0's index of the backend interface (ifindex) */
 	/* counters from the guest's point of view: rx = into the guest */
 	uint64_t rx_bytes, rx_packets, rx_errors, rx_drops;
 	uint64_t tx_bytes, tx_packets, tx_errors, tx_drops;

@@ -93,7 +93,7 @@ static int read_net_dev(struct stats_drv *d, struct stat_list *l, char *why, siz
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		uint64_t c[16];
+		uint64_t c[16], ifindex;
 		char *colon, *name;
 		struct dev_stat *s;
 		uint32_t domid;
@@ -119,6 +119,13 @@ static int read_net_dev(struct stats_drv *d, struct stat_list *l, char *why, siz
 		s->is_vif = true;
 		s->vif.devid = devid;
 		s->vif.known = XEN_DEV_HAVE_RX | XEN_DEV_HAVE_TX;
+		/* the interface's index in dom0, which is its ifIndex in IF-MIB */
+		if (snprintf(path, sizeof(path), "%s/class/net/%s/ifindex", d->sys_root, name)
+		    < (int)sizeof(path) && read_u64_file(d, path, &ifindex) == 0 &&
+		    ifindex >= 1 && ifindex <= INT32_MAX) {
+			s->vif.ifindex = (unsigned)ifindex;
+			s->vif.known |= XEN_DEV_HAVE_IFINDEX;
+		}
 		/* the guest receives what the backend transmits, and back */
 		s->vif.rx_bytes = c[8];
 		s->vif.rx_packets = c[9];

@@ -116,6 +116,11 @@ static void write_vif(void *arg, const char *domid, const char *devid, struct si
 		snprintf(path, sizeof(path), "%s/class/net/%s/device/nodename", w->sys, ifname);
 		snprintf(node, sizeof(node), "backend/vif/%s/%s\n", domid, devid);
 		write_file(path, node);
+		/* a stand-in for the kernel's interface index: fixed per device */
+		snprintf(path, sizeof(path), "%s/class/net/%s/ifindex", w->sys, ifname);
+		snprintf(node, sizeof(node), "%lu\n",
+			 100 + strtoul(domid, NULL, 10) * 16 + strtoul(devid, NULL, 10));
+		write_file(path, node);
 	}
 }
 

@@ -1,0 +1,118 @@
+# RFC 7666 VM-MIB on real Xen.  Sourced by scenario.sh (its helpers,
+# snmpd and the root agent are up): vmmib_checks compares vmTable, and
+# each VM's rows in vmCpuTable, vmStorageTable and vmNetworkTable, with
+# xl list -l, xl list, xl vcpu-list, xl block-list, xl network-list and
+# dom0's /sys; given a running guest's name it reboots it with xl and
+# checks that its vmIndex survives the new domid.
+
+VMOPTS=(-v2c -c public -t 2 -r 1 -OUs -M "$P/mib:$P/mib/ietf" -m XEN-DOMAIN-MIB:VM-MIB)
+vmget() { snmpget "${VMOPTS[@]}" -Oqv "$ADDR" "VM-MIB::$1" 2>&1; }
+vmrows() {	# vmrows COLUMN PREFIX: the instances of COLUMN under PREFIX (e.g. "5.")
+	snmpwalk "${VMOPTS[@]}" -Oq "$ADDR" "VM-MIB::$1" 2>/dev/null | awk -v p="$1.$2" 'index($1, p) == 1' | wc -l
+}
+# vm_map: "INDEX UUID" (upper-case hex, no dashes) for every vmTable row
+vm_map() {
+	snmpwalk -v2c -c public -t 2 -r 1 -m "" -Oqnx "$ADDR" .1.3.6.1.2.1.236.1.4.1.3 2>/dev/null |
+		awk '{ i = $1; sub(/^.*\./, "", i); $1 = ""; v = $0; gsub(/[" ]/, "", v); print i, toupper(v) }'
+}
+vm_index() {	# vm_index UUID: its vmIndex, empty when not served
+	local u=${1//-/}
+	vm_map | awk -v w="${u^^}" '$2 == w { print $1; exit }'
+}
+# xl's state letters (r b p s c d) as VirtualMachineOperState
+vm_oper_of_xl() {
+	case $1 in
+	*c*) echo crashed ;;
+	*s* | *d*) echo shuttingdown ;;
+	*p*) echo paused ;;
+	*r* | *b* | ------) echo running ;;
+	*) echo unknown ;;
+	esac
+}
+
+vm_check_one() {	# vm_check_one NAME: one VM against xl
+	local name=$1 domid json uuid idx st mem vcpus secs ours n dev mac vif
+	domid=$(xl domid "$name") || { fail "VM-MIB: $name: xl domid failed"; return; }
+	json=$(xl list -l "$name" 2>/dev/null)
+	if [ "$domid" = 0 ]; then
+		idx=1
+	else
+		uuid=$(jfield "$json" uuid)
+		idx=$(vm_index "$uuid")
+		[ -n "$idx" ] || { fail "VM-MIB: $name ($uuid) not in vmTable"; return; }
+	fi
+	check_eq "VM-MIB: $name: vmName" "$name" "$(vmget "vmName.$idx")"
+	read -r mem vcpus st secs <<<"$(xl list "$name" | awk 'NR == 2 { print $3, $4, $5, $6 }')"
+	check_eq "VM-MIB: $name: vmOperState from xl's state $st" "$(vm_oper_of_xl "$st")" "$(vmget "vmOperState.$idx")"
+	check_eq "VM-MIB: $name: vmCurMem (KiB) / 1024 = xl list Mem (MiB)" "$mem" "$(( $(vmget "vmCurMem.$idx") / 1024 ))"
+	check_eq "VM-MIB: $name: vmCurCpuNumber = xl list VCPUs" "$vcpus" "$(vmget "vmCurCpuNumber.$idx")"
+	check_eq "VM-MIB: $name: vmMemUnit" 1024 "$(vmget "vmMemUnit.$idx")"
+	if [ "$domid" != 0 ]; then
+		check_eq "VM-MIB: $name: vmMaxMem (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" "$(vmget "vmMaxMem.$idx")"
+		check_eq "VM-MIB: $name: vmMaxCpuNumber = xl max_vcpus" "$(jfield "$json" max_vcpus)" "$(vmget "vmMaxCpuNumber.$idx")"
+		check_eq "VM-MIB: $name: vmUUID = xl uuid" "$(tr -d '-' <<<"$uuid" | tr a-f A-F)" \
+			"$(vm_map | awk -v i="$idx" '$1 == i { print $2 }')"
+	fi
+	# CPU time: xl prints seconds with one decimal; the domain runs on meanwhile
+	ours=$(vmget "vmCpuTime.$idx")
+	if awk -v o="$ours" -v x="$secs" 'BEGIN { d = o / 1e6 - x; exit !(d > -1 && d < 5) }'; then
+		pass "VM-MIB: $name: vmCpuTime (us) = xl Time(s) ($ours us, $secs s)"
+	else
+		fail "VM-MIB: $name: vmCpuTime $ours us, xl Time $secs s"
+	fi
+	n=$(xl vcpu-list "$name" 2>/dev/null | tail -n +2 | wc -l)
+	check_eq "VM-MIB: $name: a vmCpuTable row per vCPU of xl vcpu-list" "$n" "$(vmrows vmCpuCoreTime "$idx.")"
+	[ "$domid" = 0 ] && return
+	n=$(xl block-list "$name" 2>/dev/null | tail -n +2 | wc -l)
+	check_eq "VM-MIB: $name: a vmStorageTable row per xl block-list disk" "$n" "$(vmrows vmStorageAccess "$idx.")"
+	while read -r dev _; do
+		[[ $dev =~ ^[0-9]+$ ]] || continue
+		check_match "VM-MIB: $name: disk $dev: vmStorageAccess" '^(readwrite|readonly)$' "$(vmget "vmStorageAccess.$idx.$dev")"
+	done <<<"$(xl block-list "$name" 2>/dev/null | tail -n +2)"
+	n=$(xl network-list "$name" 2>/dev/null | tail -n +2 | wc -l)
+	check_eq "VM-MIB: $name: a vmNetworkTable row per xl network-list vif" "$n" "$(vmrows vmNetworkPhysAddress "$idx.")"
+	while read -r dev _ _ mac _; do
+		[[ $dev =~ ^[0-9]+$ ]] || continue
+		check_eq "VM-MIB: $name: vif $dev: vmNetworkPhysAddress" "$(macnorm "$mac")" \
+			"$(macnorm "$(vmget "vmNetworkPhysAddress.$idx.$((dev + 1))")")"
+		vif=/sys/class/net/vif$domid.$dev/ifindex
+		[ -r "$vif" ] && check_eq "VM-MIB: $name: vif $dev: vmNetworkIfIndex = dom0's ifindex of vif$domid.$dev" \
+			"$(cat "$vif")" "$(vmget "vmNetworkIfIndex.$idx.$((dev + 1))")"
+	done <<<"$(xl network-list "$name" 2>/dev/null | tail -n +2)"
+}
+
+vmmib_checks() {	# vmmib_checks [GUEST-TO-REBOOT]
+	local name uuid idx old_id t0 up
+	say "=== VM-MIB (RFC 7666)"
+	check_eq "VM-MIB: vmNumber = xl list" "$(xl_count)" "$(vmget vmNumber.0)"
+	check_eq "VM-MIB: Domain-0 is vmIndex 1" Domain-0 "$(vmget vmName.1)"
+	check_eq "VM-MIB: vmHvSoftware" Xen "$(vmget vmHvSoftware.0)"
+	check_eq "VM-MIB: vmHvVersion = xl info xen_version" "$(xl info | awk -F': *' '$1 ~ /^xen_version/ { print $2 }')" \
+		"$(vmget vmHvVersion.0 | tr -d '"')"
+	up=$(snmpget "${VMOPTS[@]}" -Oqvt "$ADDR" VM-MIB::vmHvUpTime.0)
+	check_match "VM-MIB: vmHvUpTime within 2 s of dom0's uptime" '^ok$' \
+		"$(awk -v u="$up" '{ d = u / 100 - $1; print (d > -2 && d < 2) ? "ok" : "off by " d " s" }' /proc/uptime)"
+	check_eq "VM-MIB: vmIndex values are 1..vmNumber (dense)" "$(seq 1 "$(vmget vmNumber.0)" | xargs)" \
+		"$(vm_map | awk '{ print $1 }' | sort -n | xargs)"
+	for name in $(xl_names); do
+		vm_check_one "$name"
+	done
+	name=${1:-}
+	[ -n "$name" ] || return 0
+	uuid=$(jfield "$(xl list -l "$name" 2>/dev/null)" uuid)
+	idx=$(vm_index "$uuid")
+	old_id=$(xl domid "$name")
+	t0=$(now)
+	if ! xl reboot "$name" >/dev/null 2>&1; then
+		skip "VM-MIB: xl reboot $name refused: reboot not checked"
+		return 0
+	fi
+	if wait_for "$(scaled 60)" sh -c "id=\$(/usr/sbin/xl domid '$name' 2>/dev/null) && [ \"\$id\" != '$old_id' ]"; then
+		pass "VM-MIB: $name rebooted under a new domid after $(since "$t0")s"
+		wait_for 10 sh -c "[ -n \"\$(snmpwalk -v2c -c public -m '' -Oqx $ADDR .1.3.6.1.2.1.236.1.4.1.3 | tr -d ' ' | grep -i '${uuid//-/}')\" ]" || true
+		check_eq "VM-MIB: $name: the vmIndex survives the reboot (domid $old_id to $(xl domid "$name"))" "$idx" "$(vm_index "$uuid")"
+		vm_check_one "$name"
+	else
+		fail "VM-MIB: $name did not come back under a new domid within $(scaled 60)s"
+	fi
+}
