@@ -11,7 +11,7 @@ t1=$(date +%s)
 # One more boot only for a failure that run.sh proved to be the emulated
 # machine's (rc 98: dom0 never brought its toolstack up), said loudly; any
 # other failure is final.
-export XENVM_TIMEOUT=${XENVM_TIMEOUT:-600}	# a healthy boot takes 100 to 150 s
+export XENVM_TIMEOUT=${XENVM_TIMEOUT:-1200}	# a hang bound: a healthy boot takes 3 to 6 min, a loaded machine longer
 rc=0
 "$here/run.sh" "$@" || rc=$?
 if [ "$rc" -eq 98 ]; then
