@@ -119,14 +119,14 @@ control_checks() {
 
 	# memory target: the toolstack's memory/target node and xl's view
 	t=$(now)
-	if ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 65536; then
-		mem_is() { [ "$(xenstore-read "/local/domain/$cid/memory/target" 2>/dev/null)" = 65536 ]; }
+	if ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 81920; then
+		mem_is() { [ "$(xenstore-read "/local/domain/$cid/memory/target" 2>/dev/null)" = 81920 ]; }
 		if wait_for "$(scaled 30)" mem_is; then
-			pass "memory target 65536 KiB: memory/target set $(diff_s "$t" "$POLL_T")s after snmpset started"
+			pass "memory target 81920 KiB: memory/target set $(diff_s "$t" "$POLL_T")s after snmpset started"
 			SET_TIMES="$SET_TIMES memory=$(diff_s "$t" "$POLL_T")s"
 		else fail "memory target: memory/target is [$(xenstore-read "/local/domain/$cid/memory/target" 2>&1)]"; fi
 		check_result "$uuid" "memory target"
-		check_eq "xl list -l target_memkb" 65536 "$(jfield "$(xl list -l xvm-ctl)" target_memkb)"
+		check_eq "xl list -l target_memkb" 81920 "$(jfield "$(xl list -l xvm-ctl)" target_memkb)"
 	else fail "memory target: snmpset refused: $CTL_OUT"; fi
 
 	# online vCPUs: 2 of 2
