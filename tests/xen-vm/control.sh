@@ -143,6 +143,21 @@ control_checks() {
 		check_result "$uuid" vcpus
 	else fail "vCPUs: snmpset refused: $CTL_OUT"; fi
 
+	# Reboot, shutdown and destroy through xdmControl are not yet proven on
+	# this harness: XENTEST_CONTROL_LIFECYCLE=1 runs them.
+	if [ "${XENTEST_CONTROL_LIFECYCLE:-0}" = 1 ]; then
+		control_lifecycle_checks
+	else
+		skip "reboot, shutdown and destroy through xdmControl: not run (XENTEST_CONTROL_LIFECYCLE=1 runs them)"
+	fi
+	say "SET-to-effect:$SET_TIMES"
+	say "notification latency:$TRAP_TIMES"
+}
+
+# control_lifecycle_checks: reboot, shutdown and destroy of xvm-ctl (the
+# variables of control_checks: cid uuid idx)
+control_lifecycle_checks() {
+	local out left
 	# reboot: the guest's init reboots, xl brings it back under a new domid
 	local old=$cid
 	new_domid() { local d; d=$(xl domid xvm-ctl 2>/dev/null); [ -n "$d" ] && [ "$d" != "$old" ]; }
@@ -180,8 +195,6 @@ control_checks() {
 			check_match "pause of the destroyed UUID: noCreation" 'noCreation|inconsistentName|noSuchName' "$out"
 		fi
 	else fail "xl create xvm-ctl (for destroy)"; fi
-	say "SET-to-effect:$SET_TIMES"
-	say "notification latency:$TRAP_TIMES"
 }
 
 control_readonly_checks() {
