@@ -32,6 +32,9 @@ result_settled() {
 	RESULT_N=${l%% *}; RESULT_N=${RESULT_N##*.}; RESULT_STATUS=${l#* }
 	[[ $RESULT_N =~ ^[0-9]+$ ]] && [ "$RESULT_STATUS" != inProgress ]
 }
+uuid_groups() {	# uuid_groups UUID: its five groups in lower case without leading zeros
+	printf '%s' "$1" | tr A-F a-f | awk -F- '{ for (i = 1; i <= NF; i++) { g = $i; sub(/^0+/, "", g); printf "%s%s", (i > 1 ? "-" : ""), (g == "" ? "0" : g) } }'
+}
 xl_state() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
 is_paused() { [[ $(xl_state "$1") == *p* ]]; }
 is_unpaused() { local s; s=$(xl_state "$1"); [ -n "$s" ] && [[ $s != *p* ]]; }
@@ -64,10 +67,16 @@ act() {
 check_result() {	# check_result UUID WHAT: the newest result is UUID's, a success
 	if wait_for "$(scaled 30)" result_settled; then
 		check_eq "$2: xdmResultStatus.$RESULT_N" success "$RESULT_STATUS"
-		check_eq "$2: xdmResultUUID.$RESULT_N" "$1" "$(v3get "xdmResultUUID.$RESULT_N" | tr -d '"' | tr A-F a-f)"
+		# net-snmp prints the 4x-2x-2x-2x-6x hint without leading zeros
+		# in a group: compare the groups as numbers
+		check_eq "$2: xdmResultUUID.$RESULT_N" "$(uuid_groups "$1")" \
+			"$(uuid_groups "$(v3get "xdmResultUUID.$RESULT_N" | tr -d '"')")"
 	else fail "$2: the request is still in progress or has no result [$RESULT_N $RESULT_STATUS]"; fi
 }
-check_trap() {	# check_trap SINCE WHAT STRING...: a notification within 1 s of SINCE... (reported)
+# check_trap SINCE WHAT STRING...: a notification received after SINCE
+# that holds every STRING (a UUID as uuid_groups prints it: snmptrapd shows
+# the MIB's hint without leading zeros), its delay reported
+check_trap() {
 	local since=$1 what=$2; shift 2
 	if wait_for 5 trap_seen "$since" "$@"; then
 		pass "$what: notification received $(diff_s "$since" "$TRAP_T")s later"
@@ -91,14 +100,14 @@ control_checks() {
 		fail "xvm-ctl did not boot its userspace"
 	wait_for 5 name_is "$cid" xvm-ctl || fail "xvm-ctl not served as domid $cid"
 	check_eq "xdmControlName of xvm-ctl's UUID" xvm-ctl "$(v3get "xdmControlName$idx" | tr -d '"')"
-	check_trap "$t_create" "xl create: xdmDomainCreated" xdmDomainCreated "$uuid"
+	check_trap "$t_create" "xl create: xdmDomainCreated" xdmDomainCreated "$(uuid_groups "$uuid")"
 
 	# pause, and the same PDU resent after an unpause: refused, nothing done
 	act xvm-ctl "pause" is_paused "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause && {
 		local lock1=$CTL_LOCK t1=$ACT_T
 		check_result "$uuid" pause
-		check_trap "$t1" "pause: xdmDomainStateChanged" xdmDomainStateChanged "$uuid" paused
-		check_trap "$t1" "pause: xdmActionFinished" xdmActionFinished "$uuid" success
+		check_trap "$t1" "pause: xdmDomainStateChanged" xdmDomainStateChanged "$(uuid_groups "$uuid")" paused
+		check_trap "$t1" "pause: xdmActionFinished" xdmActionFinished "$(uuid_groups "$uuid")" success
 		act xvm-ctl "unpause" is_unpaused "XEN-DOMAIN-MIB::xdmControlAction$idx" i unpause
 		check_result "$uuid" unpause
 		out=$(snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$lock1" \
@@ -165,8 +174,8 @@ control_lifecycle_checks() {
 		cid=$(xl domid xvm-ctl)
 		check_eq "after reboot: same UUID" "$uuid" "$(jfield "$(xl list -l xvm-ctl)" uuid)"
 		check_match "the guest was asked to reboot" 'reboot requested' "$(grep 'requested' /var/log/xen/console/guest-xvm-ctl.log* 2>/dev/null | tail -n 1)"
-		check_trap "$ACT_T" "reboot: xdmDomainDestroyed (domid $old)" xdmDomainDestroyed "$uuid"
-		check_trap "$ACT_T" "reboot: xdmDomainCreated (domid $cid)" xdmDomainCreated "$uuid"
+		check_trap "$ACT_T" "reboot: xdmDomainDestroyed (domid $old)" xdmDomainDestroyed "$(uuid_groups "$uuid")"
+		check_trap "$ACT_T" "reboot: xdmDomainCreated (domid $cid)" xdmDomainCreated "$(uuid_groups "$uuid")"
 		wait_for 5 name_is "$cid" xvm-ctl && pass "the new domid $cid is served" || fail "new domid $cid not served"
 		check_eq "the control row follows the UUID" xvm-ctl "$(v3get "xdmControlName$idx" | tr -d '"')"
 		wait_for "$(scaled 60)" grep -c "guest: up" /var/log/xen/console/guest-xvm-ctl.log
@@ -175,7 +184,7 @@ control_lifecycle_checks() {
 	# shutdown: the guest's init powers off, the domain goes
 	if act xvm-ctl "shutdown" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i shutdown; then
 		check_match "the guest was asked to power off" 'poweroff requested' "$(grep 'requested' /var/log/xen/console/guest-xvm-ctl.log* 2>/dev/null | tail -n 1)"
-		check_trap "$ACT_T" "shutdown: xdmDomainDestroyed" xdmDomainDestroyed "$uuid"
+		check_trap "$ACT_T" "shutdown: xdmDomainDestroyed" xdmDomainDestroyed "$(uuid_groups "$uuid")"
 		# the row went with the domain: the results table keeps the request
 		check_result "$uuid" "shutdown (read after the domain went)"
 	fi
@@ -188,8 +197,8 @@ control_lifecycle_checks() {
 		if act xvm-ctl "destroy" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i destroy; then
 			left=$(for k in vif vbd qdisk; do xenstore-ls "/local/domain/0/backend/$k/$cid" 2>/dev/null | head -n 1; done; xenstore-ls "/local/domain/$cid" 2>/dev/null | head -n 1)
 			check_eq "after destroy: no backend node nor home of domid $cid" "" "$left"
-			check_trap "$ACT_T" "destroy: xdmDomainDestroyed" xdmDomainDestroyed "$uuid"
-			check_trap "$ACT_T" "destroy: xdmActionFinished" xdmActionFinished "$uuid" success
+			check_trap "$ACT_T" "destroy: xdmDomainDestroyed" xdmDomainDestroyed "$(uuid_groups "$uuid")"
+			check_trap "$ACT_T" "destroy: xdmActionFinished" xdmActionFinished "$(uuid_groups "$uuid")" success
 			check_result "$uuid" "destroy (read after the row went)"
 			ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause; out=$CTL_OUT
 			check_match "pause of the destroyed UUID: noCreation" 'noCreation|inconsistentName|noSuchName' "$out"
