@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <xenctrl.h>
+
+#include "sim_call.h"
 
 struct sim_vcpu {
 	unsigned domid, id, online, running, blocked, cpu;
@@ -32,50 +32,12 @@ struct xc_interface_core {
 	char version[32];
 };
 
+/* the simulated host's hypervisor view ("hv-dump"), or NULL */
 static char *fetch_dump(void)
 {
-	const char *path = getenv("XENSIM_CONTROL");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 65536;
-	char *buf;
-	int fd;
+	const char *argv[] = { "hv-dump" };
+	char *buf = sim_call(1, argv);
 
-	if (!path || strlen(path) >= sizeof(sun.sun_path))
-		return NULL;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    write(fd, "hv-dump", 8) != 8) {
-		close(fd);
-		return NULL;
-	}
-	shutdown(fd, SHUT_WR);
-	buf = malloc(cap);
-	while (buf) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (buf)
-		buf[len] = '\0';
 	if (buf && strncmp(buf, "ok\n", 3) != 0) {
 		free(buf);
 		buf = NULL;

@@ -27,8 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +34,8 @@
 #include <libxl.h>
 #include <libxl_utils.h>
 #include <xenctrl.h>
+
+#include "sim_call.h"
 
 struct libxl__ctx {
 	xentoollog_logger *lg;
@@ -47,61 +47,6 @@ struct libxl__ctx {
 	pid_t child;		/* lock; the running "hotplug script", 0: none */
 	bool reaped;		/* lock */
 };
-
-/* sends argv to the simulator; its reply (malloc'd) or NULL */
-static char *sim_call(int argc, const char *const *argv)
-{
-	const char *path = getenv("XENSIM_CONTROL");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len = 0, cap = 65536;
-	char *buf;
-	int fd, i;
-
-	if (!path || strlen(path) >= sizeof(sun.sun_path))
-		return NULL;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return NULL;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		close(fd);
-		return NULL;
-	}
-	for (i = 0; i < argc; i++) {
-		size_t l = strlen(argv[i]) + 1;
-
-		if (write(fd, argv[i], l) != (ssize_t)l) {
-			close(fd);
-			return NULL;
-		}
-	}
-	shutdown(fd, SHUT_WR);
-	buf = malloc(cap);
-	while (buf) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
 
 static void say(libxl_ctx *ctx, xentoollog_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
