@@ -18,6 +18,7 @@
 #include "xensnmp_notify.h"
 #include "xensnmp_tables.h"
 #include "xensnmp_vmmib.h"
+#include "xensnmp_values.h"
 
 static const struct xensnmp_table_def *const table_defs[] = {
 	&xensnmp_domain_table_def,
@@ -117,14 +118,9 @@ static void parse_mode_token(const char *token, char *line)
 
 static void parse_refresh_token(const char *token, char *line)
 {
-	char *end;
 	long seconds;
 
-	errno = 0;
-	seconds = strtol(line, &end, 10);
-	while (end != line && isspace((unsigned char)*end))
-		end++;
-	if (errno || end == line || *end || seconds < 1 || seconds > 3600)
+	if (!xensnmp_config_long(line, 1, 3600, &seconds))
 		config_perror("xensnmpRefresh takes a whole number of seconds, 1 to 3600; "
 			      "keeping the previous interval");
 	else if (!mod.refresh_fixed)

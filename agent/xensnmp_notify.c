@@ -698,15 +698,10 @@ static void parse_notify_token(const char *token, char *line)
 
 static void parse_rate_token(const char *token, char *line)
 {
-	char *end;
 	long rate;
 
 	(void)token;
-	errno = 0;
-	rate = strtol(line, &end, 10);
-	while (end != line && isspace((unsigned char)*end))
-		end++;
-	if (errno || end == line || *end || rate < 1 || rate > XENSNMP_NOTIFY_MAX_RATE)
+	if (!xensnmp_config_long(line, 1, XENSNMP_NOTIFY_MAX_RATE, &rate))
 		config_perror("xensnmpNotifyRate takes a whole number, 1 to 1000; "
 			      "keeping the previous rate");
 	else

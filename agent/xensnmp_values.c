@@ -1,4 +1,6 @@
 /* Snapshot values in XEN-DOMAIN-MIB encodings (see the header). */
+#include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,4 +246,19 @@ void xensnmp_set_timestamp(netsnmp_variable_list *var,
 	snmp_set_var_typed_integer(var, ASN_TIMETICKS,
 				   xensnmp_timestamp(since, &now,
 						     (uint32_t)netsnmp_get_agent_uptime()));
+}
+
+bool xensnmp_config_long(const char *line, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(line, &end, 10);
+	while (end != line && isspace((unsigned char)*end))
+		end++;
+	if (errno || end == line || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
 }

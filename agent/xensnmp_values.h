@@ -7,6 +7,7 @@
 #define XENSNMP_VALUES_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -39,6 +40,13 @@ int xensnmp_shutdown_reason(enum xen_shutdown_code code);
 
 /* A 64-bit quantity as a Gauge32/Unsigned32, saturating. */
 uint32_t xensnmp_clamp32(uint64_t v);
+
+/*
+ * A configuration token's value as a whole number from min to max
+ * (trailing blanks allowed): true and *out set, or false and *out
+ * untouched; the caller says what it keeps.
+ */
+bool xensnmp_config_long(const char *line, long min, long max, long *out);
 
 /*
  * TimeStamp (sysUpTime, centiseconds) of a CLOCK_MONOTONIC instant since,

@@ -1291,15 +1291,10 @@ static void on_compare(const struct xen_snapshot *prev, const struct xen_snapsho
 
 static void parse_hold_token(const char *token, char *line)
 {
-	char *end;
 	long seconds;
 
 	(void)token;
-	errno = 0;
-	seconds = strtol(line, &end, 10);
-	while (end != line && isspace((unsigned char)*end))
-		end++;
-	if (errno || end == line || *end || seconds < 0 || seconds > XENSNMP_VM_MAX_HOLD)
+	if (!xensnmp_config_long(line, 0, XENSNMP_VM_MAX_HOLD, &seconds))
 		config_perror("xensnmpVmIndexHold takes a whole number of seconds, 0 to 31536000; "
 			      "keeping the previous hold");
 	else

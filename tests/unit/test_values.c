@@ -115,6 +115,24 @@ static void test_clamp32(void **state)
 	assert_true(xensnmp_clamp32(1ull << 40) == UINT32_MAX);
 }
 
+static void test_config_long(void **state)
+{
+	long v = -7;
+
+	(void)state;
+	assert_true(xensnmp_config_long("5", 1, 3600, &v));
+	assert_int_equal(v, 5);
+	assert_true(xensnmp_config_long("3600  \t", 1, 3600, &v));
+	assert_int_equal(v, 3600);
+	v = -7;
+	assert_false(xensnmp_config_long("0", 1, 3600, &v));
+	assert_false(xensnmp_config_long("3601", 1, 3600, &v));
+	assert_false(xensnmp_config_long("", 1, 3600, &v));
+	assert_false(xensnmp_config_long("12x", 1, 3600, &v));
+	assert_false(xensnmp_config_long("99999999999999999999", 0, 3600, &v));
+	assert_int_equal(v, -7);	/* untouched on refusal */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +143,7 @@ int main(void)
 		cmocka_unit_test(test_sources_bits),
 		cmocka_unit_test(test_state_mapping),
 		cmocka_unit_test(test_clamp32),
+		cmocka_unit_test(test_config_long),
 	};
 
 	return cmocka_run_group_tests_name("values", tests, NULL, NULL);
