@@ -116,6 +116,21 @@ write_stock_snmpd_conf() {
 	} >"$T/snmpd.conf"
 }
 
+# serve_stock_host: what an operator's NMS polls, for the integration
+# tests: the basic scenario with dom0 statistics, snmpd as Debian ships it
+# with our fragment, and the agent with every driver
+serve_stock_host() {
+	start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" --stats-root "$T/stats"
+	write_stock_snmpd_conf
+	start_snmpd
+	cat >"$T/agent.conf" <<CONF
+xensnmpProcRoot $T/stats/proc
+xensnmpSysRoot $T/stats/sys
+CONF
+	with_hypervisor
+	start_agent -c "$T/agent.conf"
+}
+
 start_snmpd() {	# start_snmpd [ENV=VALUE...]: uses $T/snmpd.conf
 	rm -f "$T/snmpd.pid"
 	env "$@" "$SNMPD" -f -C -c "$T/snmpd.conf" -Lf "$T/snmpd.log" -p "$T/snmpd.pid" \

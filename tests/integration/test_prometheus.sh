@@ -24,15 +24,7 @@ fi
 if cmp -s "$T/gen/snmp.yml" "$P/snmp.yml"; then pass "snmp.yml is the generator's output"
 else fail "snmp.yml differs from the generator's output:"; diff "$P/snmp.yml" "$T/gen/snmp.yml" | head -n 20; fi
 
-start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" --stats-root "$T/stats"
-write_stock_snmpd_conf
-start_snmpd
-cat >"$T/agent.conf" <<CONF
-xensnmpProcRoot $T/stats/proc
-xensnmpSysRoot $T/stats/sys
-CONF
-with_hypervisor
-start_agent -c "$T/agent.conf"
+serve_stock_host
 
 EXPORTER_ADDR=127.0.0.1:$((20000 + RANDOM % 30000))
 prometheus-snmp-exporter --config.file="$P/snmp.yml" --web.listen-address="$EXPORTER_ADDR" \

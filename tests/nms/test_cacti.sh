@@ -21,15 +21,7 @@ for oid in $(grep -ohE '\.1\.3\.6\.1\.4\.1\.99999(\.[0-9]+)+' "$Q"/*.xml | sort 
 	check_match "data query OID $oid is in the MIB ($name)" '^XEN-DOMAIN-MIB::xdm[A-Za-z]+$' "$name"
 done
 
-start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" --stats-root "$T/stats"
-write_stock_snmpd_conf
-start_snmpd
-cat >"$T/agent.conf" <<CONF
-xensnmpProcRoot $T/stats/proc
-xensnmpSysRoot $T/stats/sys
-CONF
-with_hypervisor
-start_agent -c "$T/agent.conf"
+serve_stock_host
 
 # --- Cacti: Debian's schema, a copy of its files configured for it ---
 t0=$EPOCHREALTIME

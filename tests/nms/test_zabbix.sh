@@ -21,15 +21,7 @@ for oid in $(grep -oE '1\.3\.6\.1\.4\.1\.99999(\.[0-9]+)+' "$TEMPLATE" | sort -u
 done
 
 # --- the simulated host, snmpd and the agent ---
-start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" --stats-root "$T/stats"
-write_stock_snmpd_conf
-start_snmpd
-cat >"$T/agent.conf" <<CONF
-xensnmpProcRoot $T/stats/proc
-xensnmpSysRoot $T/stats/sys
-CONF
-with_hypervisor
-start_agent -c "$T/agent.conf"
+serve_stock_host
 
 # --- MariaDB with Zabbix's schema ---
 t0=$EPOCHREALTIME
