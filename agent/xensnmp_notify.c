@@ -188,34 +188,41 @@ static const oid host_oid[] = { XENSNMP_HOST_OID };
 /* SNMPv2-MIB::snmpTrapOID.0 (RFC 3418): the first varbind net-snmp wants */
 static const oid snmp_trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
-static netsnmp_variable_list *start_list(unsigned notification)
+netsnmp_variable_list *xensnmp_notification_start(const oid *base, size_t base_len,
+						  unsigned notification)
 {
-	oid trap[OID_LENGTH(notifications_oid) + 1];
+	oid trap[MAX_OID_LEN];
 	netsnmp_variable_list *list = NULL;
 
-	memcpy(trap, notifications_oid, sizeof(notifications_oid));
-	trap[OID_LENGTH(notifications_oid)] = notification;
+	memcpy(trap, base, base_len * sizeof(oid));
+	trap[base_len] = notification;
 	if (!snmp_varlist_add_variable(&list, snmp_trap_oid, OID_LENGTH(snmp_trap_oid),
-				       ASN_OBJECT_ID, trap, sizeof(trap))) {
+				       ASN_OBJECT_ID, trap, (base_len + 1) * sizeof(oid))) {
 		snmp_free_varbind(list);
 		return NULL;
 	}
 	return list;
 }
 
-/* appends base.subid.0, untyped yet; NULL when out of memory */
-static netsnmp_variable_list *add(netsnmp_variable_list **list, const oid *base,
-				  size_t base_len, unsigned subid)
+netsnmp_variable_list *xensnmp_varbind_add(netsnmp_variable_list **list, const oid *base,
+					   size_t base_len, unsigned subid, uint32_t index)
 {
 	oid name[MAX_OID_LEN];
 
 	memcpy(name, base, base_len * sizeof(oid));
 	name[base_len] = subid;
-	name[base_len + 1] = 0;
+	name[base_len + 1] = index;
 	return snmp_varlist_add_variable(list, name, base_len + 2, ASN_NULL, NULL, 0);
 }
 
-#define ADD(list, subid) add(list, notify_oid, OID_LENGTH(notify_oid), subid)
+static netsnmp_variable_list *start_list(unsigned notification)
+{
+	return xensnmp_notification_start(notifications_oid, OID_LENGTH(notifications_oid),
+					  notification);
+}
+
+#define ADD(list, subid) \
+	xensnmp_varbind_add(list, notify_oid, OID_LENGTH(notify_oid), subid, 0)
 
 /* xdmNotifyDomainIndex, -Id, -UUID, -Name of dom */
 static bool add_domain(netsnmp_variable_list **list, const struct xen_domain *d)
@@ -588,8 +595,8 @@ static netsnmp_variable_list *snapshot_varbinds(bool stale,
 	size_t i;
 
 	for (i = 0; list && i < sizeof(objects) / sizeof(objects[0]); i++) {
-		netsnmp_variable_list *v = add(&list, host_oid, OID_LENGTH(host_oid),
-					       objects[i]);
+		netsnmp_variable_list *v = xensnmp_varbind_add(&list, host_oid, OID_LENGTH(host_oid),
+							       objects[i], 0);
 
 		/* all present: there is a snapshot */
 		if (!v || !xensnmp_host_value(objects[i], n.state->snap, st,

@@ -115,6 +115,14 @@ bool xensnmp_notify_may_send(enum xensnmp_notify_kind kind);
 /* The same for a notification that can wait for a token (a summary that
  * will gather more): takes one when there is, counts no drop when not. */
 bool xensnmp_notify_try_send(enum xensnmp_notify_kind kind);
+/* A new varbind list holding snmpTrapOID.0 = base.notification (the
+ * first varbind net-snmp wants); NULL when out of memory. */
+netsnmp_variable_list *xensnmp_notification_start(const oid *base, size_t base_len,
+						  unsigned notification);
+/* Appends base.subid.index, untyped yet; NULL when out of memory. */
+netsnmp_variable_list *xensnmp_varbind_add(netsnmp_variable_list **list, const oid *base,
+					   size_t base_len, unsigned subid, uint32_t index);
+
 /* Sends list (snmpTrapOID.0 first) and frees it; NULL: out of memory,
  * logged as what. */
 void xensnmp_notify_send(netsnmp_variable_list *list, const char *what);

@@ -995,8 +995,6 @@ static netsnmp_handler_registration *register_object(const char *name, unsigned 
 /* --- notifications ---------------------------------------------------------------------------- */
 
 static const oid notifications_oid[] = { VMMIB_NOTIFICATIONS_OID };
-/* SNMPv2-MIB::snmpTrapOID.0 (RFC 3418) */
-static const oid snmp_trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
 /* the per-VM notification for a new operational state; 0: none */
 static unsigned per_vm_notification(int state)
@@ -1018,29 +1016,8 @@ static unsigned per_vm_notification(int state)
 
 static netsnmp_variable_list *start_list(unsigned notification)
 {
-	oid trap[OID_LENGTH(notifications_oid) + 1];
-	netsnmp_variable_list *list = NULL;
-
-	memcpy(trap, notifications_oid, sizeof(notifications_oid));
-	trap[OID_LENGTH(notifications_oid)] = notification;
-	if (!snmp_varlist_add_variable(&list, snmp_trap_oid, OID_LENGTH(snmp_trap_oid),
-				       ASN_OBJECT_ID, trap, sizeof(trap))) {
-		snmp_free_varbind(list);
-		return NULL;
-	}
-	return list;
-}
-
-/* appends the column of vmEntry at index (or the vmObjects scalar's .0) */
-static netsnmp_variable_list *add(netsnmp_variable_list **list, const oid *base, size_t len,
-				  unsigned subid, uint32_t index)
-{
-	oid name[MAX_OID_LEN];
-
-	memcpy(name, base, len * sizeof(oid));
-	name[len] = subid;
-	name[len + 1] = index;
-	return snmp_varlist_add_variable(list, name, len + 2, ASN_NULL, NULL, 0);
+	return xensnmp_notification_start(notifications_oid, OID_LENGTH(notifications_oid),
+					  notification);
 }
 
 static const oid entry_oid[] = { VMMIB_TABLE_OID, 1 };
@@ -1052,21 +1029,21 @@ static netsnmp_variable_list *per_vm_varbinds(const struct transition *c)
 
 	if (!list)
 		return NULL;
-	if (!(v = add(&list, entry_oid, OID_LENGTH(entry_oid), VM_NAME, c->index)))
+	if (!(v = xensnmp_varbind_add(&list, entry_oid, OID_LENGTH(entry_oid), VM_NAME, c->index)))
 		goto fail;
 	if (xen_bytes_known(&d->name))
 		xensnmp_set_utf8(v, &d->name);
 	else
 		xensnmp_set_string(v, "", 0);
-	if (!(v = add(&list, entry_oid, OID_LENGTH(entry_oid), VM_UUID, c->index)))
+	if (!(v = xensnmp_varbind_add(&list, entry_oid, OID_LENGTH(entry_oid), VM_UUID, c->index)))
 		goto fail;
 	xensnmp_set_string(v, d->uuid, d->known & XEN_DOM_HAVE_UUID ? sizeof(d->uuid) : 0);
 	/* the state it left */
-	if (!(v = add(&list, entry_oid, OID_LENGTH(entry_oid), VM_OPER_STATE, c->index)))
+	if (!(v = xensnmp_varbind_add(&list, entry_oid, OID_LENGTH(entry_oid), VM_OPER_STATE, c->index)))
 		goto fail;
 	xensnmp_set_int(v, c->prev_state);
 	if (!c->state) {
-		if (!(v = add(&list, entry_oid, OID_LENGTH(entry_oid), VM_PERSISTENT, c->index)))
+		if (!(v = xensnmp_varbind_add(&list, entry_oid, OID_LENGTH(entry_oid), VM_PERSISTENT, c->index)))
 			goto fail;
 		xensnmp_set_int(v, d->domid >= XEN_DOMID_SHUTOFF_BASE ? VM_PERSISTENT_PERSISTENT
 								      : VM_PERSISTENT_UNKNOWN);
@@ -1227,7 +1204,7 @@ static void flush_bulk(void)
 		len = xensnmp_vm_list(b->idx, b->n, bits, (size_t)max / 8 + 1);
 		/* the bulk form of per-VM notification N is N + 10 */
 		list = start_list(bulk_order[k] + VMNOTIF_BULK_RUNNING - VMNOTIF_RUNNING);
-		v = list ? add(&list, objects_oid, OID_LENGTH(objects_oid), VMOBJ_AFFECTED_VMS, 0)
+		v = list ? xensnmp_varbind_add(&list, objects_oid, OID_LENGTH(objects_oid), VMOBJ_AFFECTED_VMS, 0)
 			 : NULL;
 		if (v) {
 			xensnmp_set_string(v, bits, len);
