@@ -146,7 +146,7 @@ control_checks() {
 			pass "2 vCPUs online: xl vcpu-list shows them $(diff_s "$t" "$POLL_T")s after snmpset started"
 			SET_TIMES="$SET_TIMES vcpus=$(diff_s "$t" "$POLL_T")s"
 		else	# the toolstack's part is cpu/1/availability, checked next; onlining is the guest's
-			skip "2 vCPUs online in the guest: not seen (the busybox guest has no udev to bring a made-available vCPU up): xl vcpu-list: $(xl vcpu-list xvm-ctl 2>&1 | tail -n +2 | tr '\n' '|')"
+			skip "2 vCPUs online in the guest: not seen (vCPU 1 did not come up in the busybox guest; its cause is not known): xl vcpu-list: $(xl vcpu-list xvm-ctl 2>&1 | tail -n +2 | tr '\n' '|')"
 		fi
 		check_eq "cpu/1/availability" online "$(xenstore-read "/local/domain/$cid/cpu/1/availability" 2>&1)"
 		check_result "$uuid" vcpus
