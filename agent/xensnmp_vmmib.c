@@ -1120,7 +1120,10 @@ static bool tell_new(uint32_t index, const struct xen_domain *d, const struct xe
 /*
  * The VMs whose operational state changed from prev to cur, deletions
  * first, each in index order.  A VM new in cur left shutdown(11): it did
- * not run before.  Changes to unknown, other or preparing are none.
+ * not run before.  So did one whose state prev did not know: xenstore
+ * often shows a new domain before the hypervisor's list does, and no
+ * notification told that unknown state.  Changes to unknown, other or
+ * preparing are none.
  */
 static void compare(const struct xen_snapshot *prev, const struct xen_snapshot *cur)
 {
@@ -1152,7 +1155,8 @@ static void compare(const struct xen_snapshot *prev, const struct xen_snapshot *
 		while (i < before.n && before.vms[i].index < after->vms[j].index)
 			i++;
 		if (fresh_pos(after->vms[j].index) < vm.n_fresh ||
-		    i >= before.n || before.vms[i].index != after->vms[j].index) {
+		    i >= before.n || before.vms[i].index != after->vms[j].index ||
+		    xensnmp_vm_oper_state(before.vms[i].dom) == VM_OPER_UNKNOWN) {
 			/* new (or not told yet): it was not running */
 			if (!tell_new(after->vms[j].index, after->vms[j].dom, cur, &mono))
 				continue;
