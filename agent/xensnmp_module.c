@@ -32,6 +32,7 @@ static struct {
 	enum xen_mode mode;
 	bool mode_fixed, refresh_fixed;	/* set on the command line */
 	char xend_url[256], proc_root[256], sys_root[256];	/* "" = default */
+	unsigned full_refresh;	/* xensnmpFullRefresh; read once, at start */
 	struct xensnmp_state state;	/* snapshot, connection, refresh: served */
 	unsigned alarm;
 	int notify_fd;
@@ -128,6 +129,17 @@ static void parse_refresh_token(const char *token, char *line)
 	(void)token;
 }
 
+static void parse_full_refresh_token(const char *token, char *line)
+{
+	long ticks;
+
+	if (!xensnmp_config_long(line, 0, 100000, &ticks))
+		config_perror("xensnmpFullRefresh takes a number of refresh intervals, 0 (never) to 100000");
+	else
+		mod.full_refresh = (unsigned)ticks;
+	(void)token;
+}
+
 static void parse_path_token(const char *token, char *line)
 {
 	char *dst = strcmp(token, "xensnmpXendUrl") == 0 ? mod.xend_url
@@ -192,6 +204,7 @@ static int after_config(int major, int minor, void *server, void *client)
 		.proc_root = or_null(mod.proc_root),
 		.sys_root = or_null(mod.sys_root),
 		.control = true,
+		.full_refresh_every = mod.full_refresh,
 	};
 
 	(void)major;
@@ -221,6 +234,8 @@ void init_xensnmp(void)
 				    "auto|read-only|read-write");
 	register_app_config_handler("xensnmpRefresh", parse_refresh_token, NULL,
 				    "seconds");
+	register_app_config_handler("xensnmpFullRefresh", parse_full_refresh_token, NULL,
+				    "refresh intervals (0: never)");
 	register_app_config_handler("xensnmpXendUrl", parse_path_token, NULL,
 				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
 	register_app_config_handler("xensnmpProcRoot", parse_path_token, NULL, "directory");
@@ -261,6 +276,7 @@ void deinit_xensnmp(void)
 				 NULL, 1);
 	unregister_app_config_handler("xensnmpMode");
 	unregister_app_config_handler("xensnmpRefresh");
+	unregister_app_config_handler("xensnmpFullRefresh");
 	unregister_app_config_handler("xensnmpXendUrl");
 	unregister_app_config_handler("xensnmpProcRoot");
 	unregister_app_config_handler("xensnmpSysRoot");

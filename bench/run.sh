@@ -24,7 +24,9 @@
 # (after) and without them (before: XENSNMP_XENSTORE_EVENTS=all).
 # Each walk is done $BENCH_WALKS times (default 3); the best time is shown.
 # The walked line counts are printed too, so incomplete walks show, and
-# any error, warning or timeout the agents logged.  BENCH_KEEP=1 keeps the
+# any error, warning or timeout the agents logged.  Then (BENCH_IDLE=1,
+# the default) an idle host's cost at $BENCH_IDLE_SIZES (default "1000
+# 10000") over $BENCH_IDLE_SECONDS (65), beside xensnmpFullRefresh 12.  BENCH_KEEP=1 keeps the
 # temporary directory with the logs.
 set -euo pipefail
 
@@ -354,6 +356,71 @@ if [ "${BENCH_MODES:-1}" = 1 ]; then
 	for r in "${mode_results[@]}"; do
 		set -- $r
 		printf '%-36s %10s %10s %14s %8s %14s\n' "$1" "$2" "$3" "$4" "$5" "$6"
+	done
+fi
+
+# ---- what an idle host costs: nothing changes for $IDLE_S seconds ----
+# Root mode (hypercalls through the libxenctrl stand-in, and xenstore),
+# the agent's CPU (utime+stime), the simulated host's (xenstored and the
+# hypercall stand-in's server) and the xenstore requests it answered.
+# The reference, in the same run: xensnmpFullRefresh 12, the agent's
+# behaviour before idle refreshes stopped re-reading xenstore (every
+# tick re-listed the domains, every 12th re-read them all).
+if [ "${BENCH_IDLE:-1}" = 1 ]; then
+	IDLE_S=${BENCH_IDLE_SECONDS:-65}
+	cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+	sub_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+	HV=(LD_PRELOAD=$XCSIM XENSIM_CONTROL=$T/sim.ctl)
+	idle_results=()
+	for n in ${BENCH_IDLE_SIZES-1000 10000}; do
+		for run in "agentx full-refresh-12" "agentx default" "dlmod default"; do
+			set -- $run
+			form=$1 conf=$2
+			echo "-- idle N=$n $form $conf" >&2
+			start_sim "$n"
+			: >"$T/idle.conf"
+			[ "$conf" = default ] || echo "xensnmpFullRefresh 12" >"$T/idle.conf"
+			t0=$(now)
+			if [ "$form" = agentx ]; then
+				start_snmpd </dev/null
+				env "${HV[@]}" "$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" \
+					-c "$T/idle.conf" --refresh "$REFRESH" >>"$T/agent.stderr" 2>&1 &
+				AGENT_PID=$!
+				pid=$AGENT_PID
+			else
+				{ echo "dlmod xensnmp $PLUGIN"; echo "xensnmpRefresh $REFRESH"; cat "$T/idle.conf"; } \
+					>"$T/idle-snmpd.conf"
+				start_snmpd "${HV[@]}" <"$T/idle-snmpd.conf"
+				pid=$SNMPD_PID
+			fi
+			wait_for "$(ready_timeout "$n")" domain_count_is "$((n + 1))" ||
+				echo "  not serving $((n + 1)) domains" >&2
+			first=$(elapsed "$t0" "$(now)")
+			sleep 2		# the first gathering's tail
+			"$SIM" ctl "$T/sim.ctl" reset-stats >/dev/null
+			a0=$(cpu_s "$pid") s0=$(cpu_s "$SIM_PID")
+			sleep "$IDLE_S"
+			a1=$(cpu_s "$pid") s1=$(cpu_s "$SIM_PID")
+			reqs=$("$SIM" ctl "$T/sim.ctl" stats | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
+			rss=$(rss_kib "$pid")
+			echo "  served after ${first}s; idle: agent $(sub_s "$a0" "$a1") s, simulated host $(sub_s "$s0" "$s1") s, $reqs requests" >&2
+			idle_results+=("$n $form $conf $(sub_s "$a0" "$a1") $(sub_s "$s0" "$s1") ${reqs:--} $first $rss")
+			stop_agent
+			stop_snmpd
+			stop_sim
+			log_problems "idle $form" "$T/agent.log" "$T/snmpd.log"
+			: >"$T/agent.log"; : >"$T/snmpd.log"
+		done
+	done
+	echo
+	echo "idle host, root mode, refresh ${REFRESH}s: CPU seconds used in $IDLE_S s with nothing changing"
+	echo "(reference: xensnmpFullRefresh 12, as every refresh worked before; simulated host = xenstored + hypercall stand-in)"
+	printf '%-10s %-8s %-16s %12s %14s %12s %10s %10s
+' "N(guests)" form config agent_cpu_s sim_host_cpu_s xs_requests first_s rss_kib
+	for r in "${idle_results[@]}"; do
+		set -- $r
+		printf '%-10s %-8s %-16s %12s %14s %12s %10s %10s
+' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8"
 	done
 fi
 

@@ -380,7 +380,7 @@ static void *gather_thread(void *arg)
 		if (want) {
 			for (i = 0; i < N_DRIVERS; i++)
 				reopened |= open_driver(conn, &conn->slots[i]);
-			dirty.relist = true;
+			dirty.tick = true;
 			if (conn->cfg.full_refresh_every &&
 			    ++conn->timer_ticks % conn->cfg.full_refresh_every == 0)
 				want_full = true;
@@ -759,8 +759,6 @@ struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
 			return NULL;
 		}
 	conn->cfg = *cfg;
-	if (!conn->cfg.full_refresh_every)
-		conn->cfg.full_refresh_every = 12;
 	conn->read_write = cfg->mode == XEN_MODE_READ_WRITE ||
 			   (cfg->mode == XEN_MODE_AUTO && geteuid() == 0);
 	conn->status.read_write = conn->read_write;

@@ -53,5 +53,5 @@ bool xen_dirty_has(const struct xen_dirty *dirty, uint32_t domid)
 
 bool xen_dirty_any(const struct xen_dirty *dirty)
 {
-	return dirty->full || dirty->relist || dirty->n_domids > 0;
+	return dirty->full || dirty->relist || dirty->tick || dirty->n_domids > 0;
 }

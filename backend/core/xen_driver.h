@@ -42,7 +42,11 @@
 /* What changed since the last gathering, as far as the drivers know. */
 struct xen_dirty {
 	bool full;		/* re-read every domain */
-	bool relist;		/* the domain list may have changed */
+	bool relist;		/* a change event says the domain list changed */
+	/* the refresh timer: sources that send no change events (the
+	 * hypervisor, xend, /proc) poll; the xenstore driver, whose watches
+	 * report every change to what it reads, reuses its last view */
+	bool tick;
 	uint32_t *domids;	/* domains whose data changed (unsorted) */
 	size_t n_domids, cap_domids;
 };

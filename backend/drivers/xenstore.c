@@ -490,6 +490,24 @@ static size_t prev_domids(const struct xen_snapshot *prev, unsigned **ids)
 	return n;
 }
 
+/*
+ * A gathering that read nothing still asks xenstored one thing, the
+ * cheapest request it answers (a computed path, no tree lookup): a hung
+ * xenstored then holds this gathering, and the snapshot is called stale
+ * as when a read hangs.  One request a refresh, whatever the number of
+ * domains.
+ */
+static void heartbeat(struct xsd *d)
+{
+	char *path;
+
+	d->requests++;
+	path = xs_get_domain_path(d->h, 0);
+	if (!path && !node_error(errno))
+		d->lost_errno = errno ? errno : EIO;
+	free(path);
+}
+
 static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 			 const struct xen_dirty *dirty,
 			 struct xen_snapshot *out, char *why, size_t why_len)
@@ -497,7 +515,7 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 	struct xsd *d = priv;
 	unsigned *ids;
 	size_t n, i, paced = 0;
-	uint64_t paced_requests = 0;
+	uint64_t paced_requests = 0, requests_before = d->requests;
 	char host[256];
 
 	if (!prev || dirty->full || dirty->relist)
@@ -527,6 +545,8 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 	}
 	xen_pace_spend(&d->pace, paced_requests, paced);
 	free(ids);
+	if (d->requests == requests_before)
+		heartbeat(d);
 	if (d->lost_errno) {
 		snprintf(why, why_len, "xenstore request failed: %s",
 			 strerror(d->lost_errno));
