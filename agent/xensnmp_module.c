@@ -103,7 +103,7 @@ static void on_timer(unsigned reg, void *clientarg)
 {
 	(void)reg;
 	(void)clientarg;
-	xen_conn_request_refresh(mod.state.conn, false);
+	xen_conn_tick(mod.state.conn);
 }
 
 static void parse_mode_token(const char *token, char *line)
@@ -205,6 +205,7 @@ static int after_config(int major, int minor, void *server, void *client)
 		.sys_root = or_null(mod.sys_root),
 		.control = true,
 		.full_refresh_every = mod.full_refresh,
+		.idle_refresh_seconds = XENSNMP_IDLE_REFRESH,
 	};
 
 	(void)major;

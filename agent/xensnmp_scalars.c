@@ -94,6 +94,7 @@ static int host_handler(netsnmp_mib_handler *handler,
 	(void)reginfo;
 	if (reqinfo->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
+	xensnmp_note_read(state);
 	if (state->conn) {
 		xen_conn_get_status(state->conn, &st);
 	} else {

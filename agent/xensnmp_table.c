@@ -94,6 +94,7 @@ static int table_handler(netsnmp_mib_handler *handler,
 	(void)reginfo;
 	if (reqinfo->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
+	xensnmp_note_read(t->state);
 	for (req = requests; req; req = req->next) {
 		struct xensnmp_row *row;
 		netsnmp_table_request_info *tinfo;

@@ -29,6 +29,14 @@ struct xensnmp_state {
 	unsigned refresh;		/* seconds */
 };
 
+/* A request read served data: the next refresh tick gathers (an idle
+ * tick nobody reads after gathers nothing, see xen_conn.h). */
+static inline void xensnmp_note_read(const struct xensnmp_state *state)
+{
+	if (state->conn)
+		xen_conn_note_read(state->conn);
+}
+
 struct xensnmp_row {
 	netsnmp_index index;		/* first: the container's key */
 	oid idx[3];

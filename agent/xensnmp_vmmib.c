@@ -922,6 +922,7 @@ static int hv_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration
 	(void)reginfo;
 	if (reqinfo->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
+	xensnmp_note_read(vm.state);
 	for (req = requests; req; req = req->next) {
 		netsnmp_variable_list *var = req->requestvb;
 
@@ -961,6 +962,7 @@ static int objects_handler(netsnmp_mib_handler *handler, netsnmp_handler_registr
 	(void)reginfo;
 	if (reqinfo->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
+	xensnmp_note_read(vm.state);
 	for (req = requests; req; req = req->next) {
 		if (req->processed)
 			continue;

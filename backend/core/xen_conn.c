@@ -99,6 +99,9 @@ struct xen_conn {
 	pthread_cond_t published;	/* lock; signalled on each publication */
 	bool stop;			/* lock; caller sets, gatherer reads */
 	bool want_refresh, want_full;	/* lock; caller sets, gatherer clears */
+	bool want_tick;			/* lock; the timer's tick: caller sets, gatherer clears */
+	bool read_since_gathering;	/* lock; caller sets, gatherer clears */
+	struct timespec last_gathering_mono;	/* gatherer only */
 	bool abandoned;			/* lock; caller sets: the last thread to end frees conn */
 	unsigned threads_left;		/* lock; abandoned threads still running */
 	bool finished;			/* lock; gatherer sets as it ends */
@@ -248,8 +251,10 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 
 	pthread_mutex_lock(&conn->lock);
 	start_no = ++conn->ctl.started_gatherings;
+	conn->read_since_gathering = false;
 	pthread_mutex_unlock(&conn->lock);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	conn->last_gathering_mono = t0;
 	xen_dirty_seal(dirty);
 	for (i = 0; i < N_DRIVERS; i++) {
 		struct driver_slot *s = &conn->slots[i];
@@ -313,6 +318,38 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 	poke(conn->notify[1]);
 }
 
+/*
+ * Whether a timer tick may gather nothing: nobody read the data since
+ * the last gathering, that gathering is younger than the idle refresh
+ * interval, and every open driver's probe says that nothing but running
+ * counters changed.  A successful look counts as a refresh for the
+ * staleness limit (the sources answer; the counters served are as old as
+ * xdmHostLastRefresh says).
+ */
+static bool read_nothing(struct xen_conn *conn, bool read)
+{
+	struct timespec now;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (read || !conn->cfg.idle_refresh_seconds ||
+	    elapsed(&conn->last_gathering_mono, &now) >= conn->cfg.idle_refresh_seconds)
+		return false;
+	for (i = 0; i < N_DRIVERS; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (s->priv && s->ops.probe(s->priv, s->view) != 0)
+			return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&conn->lock);
+	if (!conn->refresh_failed)
+		conn->last_success_mono = now;
+	conn->status.idle_ticks++;
+	pthread_mutex_unlock(&conn->lock);
+	return true;
+}
+
 static void conn_free(struct xen_conn *conn);
 
 static void *gather_thread(void *arg)
@@ -337,7 +374,7 @@ static void *gather_thread(void *arg)
 	poke(conn->notify[1]);	/* the open log lines */
 
 	for (;;) {
-		bool want, want_full, reopened = false;
+		bool want, want_full, tick, read, reopened = false;
 		size_t nfds = 1;
 		size_t owner[1 + N_DRIVERS];
 
@@ -361,7 +398,9 @@ static void *gather_thread(void *arg)
 		pthread_mutex_lock(&conn->lock);
 		want = conn->want_refresh;
 		want_full = conn->want_full;
-		conn->want_refresh = conn->want_full = false;
+		tick = conn->want_tick;
+		read = conn->read_since_gathering;
+		conn->want_refresh = conn->want_full = conn->want_tick = false;
 		if (conn->stop) {
 			pthread_mutex_unlock(&conn->lock);
 			break;
@@ -377,14 +416,16 @@ static void *gather_thread(void *arg)
 			if (s->ops.read_events(s->priv, s->view, &dirty) < 0)
 				lose_driver(conn, s, "watch connection failed");
 		}
-		if (want) {
+		if (want || tick) {
 			for (i = 0; i < N_DRIVERS; i++)
 				reopened |= open_driver(conn, &conn->slots[i]);
 			dirty.tick = true;
-			if (conn->cfg.full_refresh_every &&
+			if (tick && conn->cfg.full_refresh_every &&
 			    ++conn->timer_ticks % conn->cfg.full_refresh_every == 0)
 				want_full = true;
 			dirty.full |= want_full || reopened;
+			if (!want && !xen_dirty_any_event(&dirty) && read_nothing(conn, read))
+				dirty.tick = false;
 		}
 		if (xen_dirty_any(&dirty))
 			refresh(conn, &dirty);
@@ -706,6 +747,13 @@ static uint64_t no_requests(void *priv)
 	return 0;
 }
 
+static int always_changed(void *priv, const struct xen_snapshot *view)
+{
+	(void)priv;
+	(void)view;
+	return 1;
+}
+
 int xen_driver_ops_complete(struct xen_driver_ops *out,
 			    const struct xen_driver_ops *in)
 {
@@ -722,6 +770,8 @@ int xen_driver_ops_complete(struct xen_driver_ops *out,
 	}
 	if (!out->requests)
 		out->requests = no_requests;
+	if (!out->probe)
+		out->probe = always_changed;
 	return 0;
 }
 
@@ -891,6 +941,21 @@ struct xen_snapshot *xen_conn_snapshot(struct xen_conn *conn)
 	snap = xen_snapshot_ref(conn->current);
 	pthread_mutex_unlock(&conn->lock);
 	return snap;
+}
+
+void xen_conn_tick(struct xen_conn *conn)
+{
+	pthread_mutex_lock(&conn->lock);
+	conn->want_tick = true;
+	pthread_mutex_unlock(&conn->lock);
+	poke(conn->wake[1]);
+}
+
+void xen_conn_note_read(struct xen_conn *conn)
+{
+	pthread_mutex_lock(&conn->lock);
+	conn->read_since_gathering = true;
+	pthread_mutex_unlock(&conn->lock);
 }
 
 void xen_conn_request_refresh(struct xen_conn *conn, bool full)

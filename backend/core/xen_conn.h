@@ -33,6 +33,14 @@ struct xen_conn_config {
 	 * xenstored some 260,000 requests for nothing).
 	 */
 	unsigned full_refresh_every;
+	/*
+	 * A timer tick gathers only when something may have changed (a
+	 * driver's probe says so), someone read the data since the last
+	 * gathering (xen_conn_note_read), or the last gathering is this many
+	 * seconds old; 0: every tick gathers.  Running counters (CPU time,
+	 * I/O) of a host nobody reads are therefore refreshed this often.
+	 */
+	unsigned idle_refresh_seconds;
 	/* a snapshot older than this is reported stale (0: never) */
 	unsigned stale_after_seconds;
 	/* passed to the drivers; NULL means the usual place */
@@ -60,6 +68,7 @@ struct xen_conn_status {
 	uint64_t last_refresh_requests;	/* requests to Xen in the last one */
 	double last_full_refresh_seconds;
 	uint64_t last_full_refresh_requests;
+	uint64_t idle_ticks;		/* timer ticks that gathered nothing */
 };
 
 struct xen_conn;
@@ -88,6 +97,12 @@ struct xen_snapshot *xen_conn_snapshot(struct xen_conn *conn);
 
 /* Asks for a refresh (full: re-read every domain); returns at once. */
 void xen_conn_request_refresh(struct xen_conn *conn, bool full);
+/* The refresh timer's tick: a refresh unless idle_refresh_seconds lets
+ * it gather nothing; returns at once. */
+void xen_conn_tick(struct xen_conn *conn);
+/* Someone read the data served: the next tick gathers.  Cheap (one
+ * uncontended lock), for the request path. */
+void xen_conn_note_read(struct xen_conn *conn);
 
 /* Blocks until a snapshot newer than generation is published or
  * timeout_ms passes; for tools and tests, never for the agent. */

@@ -51,6 +51,11 @@ bool xen_dirty_has(const struct xen_dirty *dirty, uint32_t domid)
 			sizeof(uint32_t), cmp_u32));
 }
 
+bool xen_dirty_any_event(const struct xen_dirty *dirty)
+{
+	return dirty->full || dirty->relist || dirty->n_domids > 0;
+}
+
 bool xen_dirty_any(const struct xen_dirty *dirty)
 {
 	return dirty->full || dirty->relist || dirty->tick || dirty->n_domids > 0;

@@ -13,6 +13,9 @@
  *                          is re-read on the refresh timer only
  *             read_events  required when event_fd is set, else must be NULL
  *             requests     NULL: counted as 0 requests
+ *             probe        NULL: the driver is gathered on every refresh
+ *                          tick (a tick with nothing to read is skipped
+ *                          only when every open driver has a probe)
  *             gather       NULL: a control-only driver, never gathered
  *             control      NULL: the driver cannot act on domains
  * A driver sets only what it implements and writes no stubs: the
@@ -58,6 +61,8 @@ void xen_dirty_add(struct xen_dirty *dirty, uint32_t domid);
 void xen_dirty_seal(struct xen_dirty *dirty);
 bool xen_dirty_has(const struct xen_dirty *dirty, uint32_t domid);
 bool xen_dirty_any(const struct xen_dirty *dirty);
+/* Whether a change event named something: full, relist or a domain. */
+bool xen_dirty_any_event(const struct xen_dirty *dirty);
 
 struct xen_driver_env {
 	struct xen_log_queue *log;
@@ -101,6 +106,16 @@ struct xen_driver_ops {
 
 	/* Requests sent to the source so far (for statistics). */
 	uint64_t (*requests)(void *priv);
+
+	/*
+	 * A cheap look at the source on a refresh tick: 1 when something
+	 * other than a running counter (CPU time, I/O counters, free memory)
+	 * may have changed since view, the driver's last one; 0 when not;
+	 * -1 when the source failed (the gathering that follows says how).
+	 * When every open driver answers 0 and nobody read the data since the
+	 * last gathering, the tick gathers nothing (see xen_conn.h).
+	 */
+	int (*probe)(void *priv, const struct xen_snapshot *view);
 
 	/*
 	 * Carries out one control request as the toolstack's own command

@@ -233,6 +233,55 @@ static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct x
 	return 0;
 }
 
+/*
+ * The cheap change detector: the domain list (one hypercall per 1,024
+ * domains) against the last view, on everything but CPU time.  A vCPU
+ * whose state changes runs, so its domain's CPU time moves too; that
+ * alone is a counter, and waits for a reader or the idle refresh.
+ */
+static int hv_probe(void *priv, const struct xen_snapshot *view)
+{
+	struct hv_drv *d = priv;
+	uint32_t first = 0;
+	size_t seen = 0;
+
+	if (!view)
+		return 1;
+	for (;;) {
+		int n, i;
+
+		d->requests++;
+		n = xc_domain_getinfolist(d->xch, first, GETINFO_CHUNK, d->info);
+		if (n < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			const xc_domaininfo_t *in = &d->info[i];
+			const struct xen_domain *old;
+			struct xen_domain now = { 0 };
+
+			if (in->domain >= XEN_DOMID_FIRST_RESERVED)
+				continue;
+			old = xen_snapshot_find(view, in->domain);
+			if (!old)
+				return 1;
+			fill_state(&now, in->flags);
+			if (old->state != now.state || old->shutdown != now.shutdown ||
+			    old->mem_current_kib != in->tot_pages * PAGE_KIB ||
+			    old->vcpus_online != in->nr_online_vcpus ||
+			    (in->max_vcpu_id != XEN_INVALID_MAX_VCPU_ID &&
+			     old->vcpus_max != in->max_vcpu_id + 1) ||
+			    (!uuid_is_nil(in->handle) &&
+			     memcmp(old->uuid, in->handle, sizeof(old->uuid)) != 0))
+				return 1;
+			seen++;
+		}
+		if (n < GETINFO_CHUNK)
+			break;
+		first = d->info[n - 1].domain + 1u;
+	}
+	return seen != view->n_domains;
+}
+
 const struct xen_driver_ops xen_hypervisor_driver = {
 	.name = "hypervisor",
 	.source = XEN_SRC_HYPERVISOR,
@@ -241,4 +290,5 @@ const struct xen_driver_ops xen_hypervisor_driver = {
 	.close = hv_close,
 	.gather = hv_gather,
 	.requests = hv_requests,
+	.probe = hv_probe,
 };

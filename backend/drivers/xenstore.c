@@ -508,6 +508,16 @@ static void heartbeat(struct xsd *d)
 	free(path);
 }
 
+/* Changes arrive as watch events: a tick only checks that xenstored answers. */
+static int xsd_probe(void *priv, const struct xen_snapshot *view)
+{
+	struct xsd *d = priv;
+
+	(void)view;
+	heartbeat(d);
+	return d->lost_errno ? -1 : 0;
+}
+
 static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 			 const struct xen_dirty *dirty,
 			 struct xen_snapshot *out, char *why, size_t why_len)
@@ -978,4 +988,5 @@ const struct xen_driver_ops xen_xenstore_driver = {
 	.read_events = xsd_read_events,
 	.gather = xsd_gather,
 	.requests = xsd_requests,
+	.probe = xsd_probe,
 };
