@@ -56,7 +56,7 @@ cp "$AGENT" "$X/bin/xensnmpd"
 gcc -O1 -static -o "$X/bin/vecstress" "$here/vecstress.c" 2>/dev/null || echo "xen-vm: cannot build vecstress (stress-exec.sh needs it)" >&2
 cp "$top/mib/XEN-DOMAIN-MIB.txt" "$X/mib/"
 cp -r "$top/mib/ietf/." "$X/mib/ietf/"
-cp "$here/control.sh" "$top/contrib/snmpd-xensnmp-control.conf" "$X/"
+cp "$here/control.sh" "$here/vmmib.sh" "$top/contrib/snmpd-xensnmp-control.conf" "$X/"
 cp "${XENVM_SCENARIO:-$here/scenario.sh}" "$X/scenario.sh"	# XENVM_SCENARIO: another dom0 script (stress-xl.sh)
 cp "$here/dom0-init.sh" "$X/init"
 chmod 755 "$X" "$X/bin" "$X/scenario.sh" "$X/init"

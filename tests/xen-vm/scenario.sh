@@ -123,6 +123,7 @@ snmptrapd -f -C -c "$W/snmptrapd.conf" -Lf "$W/snmptrapd.log" "${MIBOPTS[@]}" ud
 	>>"$W/snmptrapd.stderr" 2>&1 &
 TRAPD_PID=$!
 . "$P/control.sh"
+. "$P/vmmib.sh"
 start_snmpd() {
 	rm -f "$W/snmpd.pid"
 	SNMP_PERSISTENT_DIR=$W/snmpd-persist snmpd -f -C -c "$W/snmpd.conf" -Lf "$W/snmpd.log" \
@@ -427,7 +428,7 @@ check_vif_counters() {	# check_vif_counters LABEL DOMID: xdmVif{Rx,Tx}{Packets,B
 	for n in 1 2 3; do
 		b=() c=()
 		for k in 0 1 2 3; do b+=("$(vif_stat "$id" "${fields[$k]}")"); done
-		mapfile -t a < <(getmany "${cols[@]/%/.$id.0}")
+		mapfile -t a <<<"$(getmany "${cols[@]/%/.$id.0}")"
 		for k in 0 1 2 3; do c+=("$(vif_stat "$id" "${fields[$k]}")"); done
 		ok=1
 		for k in 0 1 2 3; do
@@ -450,8 +451,9 @@ check_devices() {	# check_devices DOMID LABEL: every device column against its s
 	local id=$1 lbl=$2 be vbe sys v want vals=()
 	be=/local/domain/0/backend/vif/$id/0
 	vbe=/local/domain/0/backend/vbd/$id/$DISK_DEVID
-	mapfile -t vals < <(getmany xdmVifMac.$id.0 xdmVifBridge.$id.0 xdmVifIfName.$id.0 \
-		xdmVifScript.$id.0 xdmVifState.$id.0)
+	# (a here-string: dom0's root has no /dev/fd for process substitution)
+	mapfile -t vals <<<"$(getmany xdmVifMac.$id.0 xdmVifBridge.$id.0 xdmVifIfName.$id.0 \
+		xdmVifScript.$id.0 xdmVifState.$id.0)"
 	check_eq "$lbl: xdmVifMac = backend mac" "$(xsr "$be/mac")" "$(macnorm "${vals[0]:-}")"
 	check_eq "$lbl: xdmVifBridge = backend bridge" "$(xsr "$be/bridge")" "${vals[1]:-}"
 	check_eq "$lbl: xdmVifIfName = the backend netdev" "vif$id.0" "${vals[2]:-}"
@@ -464,8 +466,8 @@ check_devices() {	# check_devices DOMID LABEL: every device column against its s
 	check_vif_counters "$lbl" "$id"
 	[ -n "$DISK" ] || return 0
 	sys=/sys/bus/xen-backend/devices/vbd-$id-$DISK_DEVID/statistics
-	mapfile -t vals < <(getmany xdmVbdParams.$id.$DISK_DEVID xdmVbdDev.$id.$DISK_DEVID \
-		xdmVbdMode.$id.$DISK_DEVID xdmVbdRdReqs.$id.$DISK_DEVID xdmVbdRdBytes.$id.$DISK_DEVID)
+	mapfile -t vals <<<"$(getmany xdmVbdParams.$id.$DISK_DEVID xdmVbdDev.$id.$DISK_DEVID \
+		xdmVbdMode.$id.$DISK_DEVID xdmVbdRdReqs.$id.$DISK_DEVID xdmVbdRdBytes.$id.$DISK_DEVID)"
 	check_eq "$lbl: xdmVbdParams = backend params" "$(xsr "$vbe/params")" "${vals[0]:-}"
 	check_eq "$lbl: xdmVbdDev = backend dev" "$(xsr "$vbe/dev")" "${vals[1]:-}"
 	check_eq "$lbl: xdmVbdMode = backend mode" "$(xsr "$vbe/mode")" "${vals[2]:-}"
@@ -489,6 +491,8 @@ if [ -n "$rid" ]; then
 	xenstore-ls -p /local/domain/$rid > /xentest/out/xenstore-guest-home.txt 2>&1
 	sleep 1.5	# a refresh after the counters stopped
 	check_devices "$rid" "xvm-running"
+	# RFC 7666 VM-MIB against xl, with Domain-0 and both guests up
+	vmmib_checks
 	# what the guest can write, written as it would: its frontend's backend
 	# pointer (to dom0's own backend of another kind, to its own data/, with
 	# .. and //) and fabricated details under data/; nothing of it may be served
