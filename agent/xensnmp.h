@@ -12,10 +12,10 @@
 #include "core/xen_snapshot.h"
 
 #define XENSNMP_DEFAULT_REFRESH 5	/* seconds */
-/* Seconds between gatherings while nothing changes and nobody reads:
- * the age of the running counters a first request after a quiet spell
- * is served (the hypervisor's domain list is still looked at every
- * refresh, so a state change is gathered at once). */
+/* Seconds between gatherings while nothing changes and nobody reads
+ * (xensnmpIdleRefresh): the age of the running counters a first request
+ * after a quiet spell is served (the hypervisor's domain list is still
+ * looked at every refresh, so a state change is gathered at once). */
 #define XENSNMP_IDLE_REFRESH 60
 
 /* Settings fixed on xensnmpd's command line; config tokens do not

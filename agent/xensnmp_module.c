@@ -33,6 +33,7 @@ static struct {
 	bool mode_fixed, refresh_fixed;	/* set on the command line */
 	char xend_url[256], proc_root[256], sys_root[256];	/* "" = default */
 	unsigned full_refresh;	/* xensnmpFullRefresh; read once, at start */
+	unsigned idle_refresh;	/* xensnmpIdleRefresh; read once, at start */
 	struct xensnmp_state state;	/* snapshot, connection, refresh: served */
 	unsigned alarm;
 	int notify_fd;
@@ -40,7 +41,8 @@ static struct {
 	netsnmp_handler_registration *host_reg;
 	bool control_registered;
 	bool registered;
-} mod = { .state.refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1 };
+} mod = { .state.refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1,
+	    .idle_refresh = XENSNMP_IDLE_REFRESH };
 
 void xensnmp_set_mode(enum xen_mode mode)
 {
@@ -140,6 +142,17 @@ static void parse_full_refresh_token(const char *token, char *line)
 	(void)token;
 }
 
+static void parse_idle_refresh_token(const char *token, char *line)
+{
+	long seconds;
+
+	if (!xensnmp_config_long(line, 0, 86400, &seconds))
+		config_perror("xensnmpIdleRefresh takes a number of seconds, 0 (every tick gathers) to 86400");
+	else
+		mod.idle_refresh = (unsigned)seconds;
+	(void)token;
+}
+
 static void parse_path_token(const char *token, char *line)
 {
 	char *dst = strcmp(token, "xensnmpXendUrl") == 0 ? mod.xend_url
@@ -205,7 +218,7 @@ static int after_config(int major, int minor, void *server, void *client)
 		.sys_root = or_null(mod.sys_root),
 		.control = true,
 		.full_refresh_every = mod.full_refresh,
-		.idle_refresh_seconds = XENSNMP_IDLE_REFRESH,
+		.idle_refresh_seconds = mod.idle_refresh,
 	};
 
 	(void)major;
@@ -237,6 +250,8 @@ void init_xensnmp(void)
 				    "seconds");
 	register_app_config_handler("xensnmpFullRefresh", parse_full_refresh_token, NULL,
 				    "refresh intervals (0: never)");
+	register_app_config_handler("xensnmpIdleRefresh", parse_idle_refresh_token, NULL,
+				    "seconds (0: every tick gathers)");
 	register_app_config_handler("xensnmpXendUrl", parse_path_token, NULL,
 				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
 	register_app_config_handler("xensnmpProcRoot", parse_path_token, NULL, "directory");
@@ -278,6 +293,7 @@ void deinit_xensnmp(void)
 	unregister_app_config_handler("xensnmpMode");
 	unregister_app_config_handler("xensnmpRefresh");
 	unregister_app_config_handler("xensnmpFullRefresh");
+	unregister_app_config_handler("xensnmpIdleRefresh");
 	unregister_app_config_handler("xensnmpXendUrl");
 	unregister_app_config_handler("xensnmpProcRoot");
 	unregister_app_config_handler("xensnmpSysRoot");

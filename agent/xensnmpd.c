@@ -67,7 +67,7 @@ static void usage(FILE *out)
 		"  -h, --help               print this help and exit\n\n"
 		"Configuration tokens: xensnmpMode auto|read-only|read-write, xensnmpRefresh SECONDS,\n"
 		"xensnmpNotify KIND yes|no, xensnmpNotifyRate N, xensnmpControlDom0 yes|no,\n"
-		"xensnmpVmIndexHold SECONDS, xensnmpFullRefresh TICKS,\n"
+		"xensnmpVmIndexHold SECONDS, xensnmpFullRefresh TICKS, xensnmpIdleRefresh SECONDS,\n"
 		"and net-snmp's agentXSocket, agentXTimeout, agentXRetries.\n",
 		XENSNMP_DEFAULT_REFRESH);
 }

@@ -704,15 +704,11 @@ size_t xen_conn_control_take(struct xen_conn *conn, struct xen_control_outcome *
 	return n;
 }
 
+/* Non-blocking (a full wake pipe already carries a wake-up) and not
+ * inherited by the toolstack's children, set as the pipe is made. */
 static int make_pipe(int fds[2])
 {
-	if (pipe(fds) < 0)
-		return -1;
-	for (int i = 0; i < 2; i++) {
-		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
-		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-	}
-	return 0;
+	return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
 }
 
 /*

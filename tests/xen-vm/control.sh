@@ -173,7 +173,9 @@ control_lifecycle_checks() {
 			fail "memory target back to 96 MiB: memory/target $(xenstore-read "/local/domain/$cid/memory/target" 2>&1)"
 	else fail "memory target back to 96 MiB: snmpset refused: $CTL_OUT"; fi
 	# reboot: the guest's init reboots, xl brings it back under a new domid
-	local old=$cid
+	local old=$cid vmidx
+	vmidx=$(vm_index "$uuid")	# VM-MIB's index (vmmib.sh)
+	[ -n "$vmidx" ] || fail "VM-MIB: xvm-ctl ($uuid) not in vmTable before the reboot"
 	new_domid() { local d; d=$(xl domid xvm-ctl 2>/dev/null); [ -n "$d" ] && [ "$d" != "$old" ]; }
 	if act xvm-ctl "reboot" new_domid "XEN-DOMAIN-MIB::xdmControlAction$idx" i reboot; then
 		cid=$(xl domid xvm-ctl)
@@ -187,6 +189,7 @@ control_lifecycle_checks() {
 		check_trap "$ACT_T" "reboot: xdmDomainCreated (domid $cid)" xdmDomainCreated "$(uuid_groups "$uuid")"
 		wait_for 5 name_is "$cid" xvm-ctl && pass "the new domid $cid is served" || fail "new domid $cid not served"
 		check_eq "the control row follows the UUID" xvm-ctl "$(v3get "xdmControlName$idx" | tr -d '"')"
+		check_eq "VM-MIB: the vmIndex survives the reboot (domid $old to $cid)" "$vmidx" "$(vm_index "$uuid")"
 		# the rebooted guest's init is up (its console log follows the first boot's)
 		wait_for "$(scaled 60)" sh -c '[ "$(grep -c "guest: up" /var/log/xen/console/guest-xvm-ctl.log)" -ge 2 ]' ||
 			fail "the rebooted guest did not come up: $(tail -n 3 /var/log/xen/console/guest-xvm-ctl.log | tr '\n' '|')"
