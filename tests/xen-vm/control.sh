@@ -142,7 +142,7 @@ control_checks() {
 	t=$(now)
 	if ctl_set "XEN-DOMAIN-MIB::xdmControlVcpusOnline$idx" u 2; then
 		vcpus_online() { [ "$(xl vcpu-list xvm-ctl 2>/dev/null | awk 'NR > 1 && $5 !~ /p/ { n++ } END { print n + 0 }')" = 2 ]; }
-		if wait_for "$(scaled 30)" vcpus_online; then
+		if wait_for "$(scaled 10)" vcpus_online; then	# (never seen yet: a minute less to wait)
 			pass "2 vCPUs online: xl vcpu-list shows them $(diff_s "$t" "$POLL_T")s after snmpset started"
 			SET_TIMES="$SET_TIMES vcpus=$(diff_s "$t" "$POLL_T")s"
 		else	# the toolstack's part is cpu/1/availability, checked next; onlining is the guest's
