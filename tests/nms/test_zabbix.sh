@@ -67,10 +67,16 @@ trap 'keep=$?; stop_zabbix; (exit $keep); cleanup' EXIT
 
 AUTH=null
 api() {	# api METHOD PARAMS-JSON: the result, or the error on stderr and status 1
-	local out
-	out=$(jq -n --arg m "$1" --argjson p "$2" --argjson a "$AUTH" \
-		'{jsonrpc: "2.0", method: $m, params: $p, id: 1, auth: $a}' |
-		curl -s -H 'Content-Type: application/json-rpc' --data-binary @- "http://$UI_ADDR/api_jsonrpc.php")
+	local out try
+	# PHP's built-in server now and then drops a connection without a
+	# reply: an empty answer is tried again, an API error is not
+	for try in 1 2 3; do
+		out=$(jq -n --arg m "$1" --argjson p "$2" --argjson a "$AUTH" \
+			'{jsonrpc: "2.0", method: $m, params: $p, id: 1, auth: $a}' |
+			curl -s -H 'Content-Type: application/json-rpc' --data-binary @- "http://$UI_ADDR/api_jsonrpc.php")
+		[ -n "$out" ] && break
+		sleep 0.5
+	done
 	if jq -e '.result' <<<"$out" >/dev/null 2>&1; then jq -c '.result' <<<"$out"
 	else echo "$out" >&2; return 1; fi
 }
