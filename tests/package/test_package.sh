@@ -221,7 +221,8 @@ dpkg -L $PACKAGES | sort -u >"$T/files.txt"
 unit=/lib/systemd/system/xensnmpd.service
 for f in /usr/sbin/xensnmpd "$unit" /etc/snmp/xensnmpd.conf /etc/snmp/snmpd.conf.d/xensnmp.conf \
 	/usr/share/man/man8/xensnmpd.8.gz /usr/share/man/man5/xensnmpd.conf.5.gz \
-	/usr/share/snmp/mibs/XEN-DOMAIN-MIB.txt /usr/share/xensnmp/mibs/SNMPv2-SMI.txt; do
+	/usr/share/snmp/mibs/XEN-DOMAIN-MIB.txt /usr/share/xensnmp/mibs/SNMPv2-SMI.txt \
+	/usr/share/xensnmp/mibs/VM-MIB.txt; do
 	grep -qxF "$f" "$T/files.txt" && pass "installed: $f" || fail "not in the packages: $f"
 done
 plugin=$(grep '/xensnmp\.so$' "$T/files.txt" || true)
@@ -289,6 +290,10 @@ walk=$("${SNMP[@]}" "${MIBS[@]}" -Oq 127.0.0.1 XEN-DOMAIN-MIB::xdmMIB 2>&1 || tr
 count=$(grep -c '^XEN-DOMAIN-MIB::' <<<"$walk" || true)
 [ "$count" -ge 50 ] && pass "walk of the whole XEN-DOMAIN-MIB by name: $count objects" ||
 	fail "walk of XEN-DOMAIN-MIB: $count objects: $(head -n 5 <<<"$walk")"
+# (vmIndex follows the order VMs were first seen, not the domid: sorted)
+vm_names=$("${SNMP[@]}" -M +/usr/share/xensnmp/mibs -m VM-MIB -Oqv 127.0.0.1 VM-MIB::vmName 2>&1 | sort | tr '\n' ' ' || true)
+check_eq "walk of VM-MIB's vmName by name, through the shipped fragment's view" \
+	"$(tr ' ' '\n' <<<"$expected_names" | grep . | sort | tr '\n' ' ')" "$vm_names"
 check_eq "as the unit runs it: read-write" readWrite \
 	"$("${SNMP[@]}" "${MIBS[@]}" -Oqv 127.0.0.1 XEN-DOMAIN-MIB::xdmHostAccessMode 2>&1 || true)"
 check_eq "db1's state from the hypervisor driver (libxenctrl without capabilities)" paused \
