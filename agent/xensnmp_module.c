@@ -131,26 +131,37 @@ static void parse_refresh_token(const char *token, char *line)
 	(void)token;
 }
 
-static void parse_full_refresh_token(const char *token, char *line)
+/*
+ * Whole-number tokens read once, at start, into the connection's config
+ * (registered one by one in init_xensnmp, where test_manpage finds them).
+ */
+static const struct count_token {
+	const char *name, *error;
+	long max;
+	unsigned *value;
+} count_tokens[] = {
+	{ "xensnmpFullRefresh",
+	  "xensnmpFullRefresh takes a number of refresh intervals, 0 (never) to 100000",
+	  100000, &mod.full_refresh },
+	{ "xensnmpIdleRefresh",
+	  "xensnmpIdleRefresh takes a number of seconds, 0 (every tick gathers) to 86400",
+	  86400, &mod.idle_refresh },
+};
+#define N_COUNT_TOKENS (sizeof(count_tokens) / sizeof(count_tokens[0]))
+
+static void parse_count_token(const char *token, char *line)
 {
-	long ticks;
+	size_t i;
+	long value;
 
-	if (!xensnmp_config_long(line, 0, 100000, &ticks))
-		config_perror("xensnmpFullRefresh takes a number of refresh intervals, 0 (never) to 100000");
+	for (i = 0; i < N_COUNT_TOKENS && strcmp(token, count_tokens[i].name) != 0; i++)
+		;
+	if (i == N_COUNT_TOKENS)
+		return;
+	if (!xensnmp_config_long(line, 0, count_tokens[i].max, &value))
+		config_perror(count_tokens[i].error);
 	else
-		mod.full_refresh = (unsigned)ticks;
-	(void)token;
-}
-
-static void parse_idle_refresh_token(const char *token, char *line)
-{
-	long seconds;
-
-	if (!xensnmp_config_long(line, 0, 86400, &seconds))
-		config_perror("xensnmpIdleRefresh takes a number of seconds, 0 (every tick gathers) to 86400");
-	else
-		mod.idle_refresh = (unsigned)seconds;
-	(void)token;
+		*count_tokens[i].value = (unsigned)value;
 }
 
 static void parse_path_token(const char *token, char *line)
@@ -248,9 +259,9 @@ void init_xensnmp(void)
 				    "auto|read-only|read-write");
 	register_app_config_handler("xensnmpRefresh", parse_refresh_token, NULL,
 				    "seconds");
-	register_app_config_handler("xensnmpFullRefresh", parse_full_refresh_token, NULL,
+	register_app_config_handler("xensnmpFullRefresh", parse_count_token, NULL,
 				    "refresh intervals (0: never)");
-	register_app_config_handler("xensnmpIdleRefresh", parse_idle_refresh_token, NULL,
+	register_app_config_handler("xensnmpIdleRefresh", parse_count_token, NULL,
 				    "seconds (0: every tick gathers)");
 	register_app_config_handler("xensnmpXendUrl", parse_path_token, NULL,
 				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
@@ -292,8 +303,8 @@ void deinit_xensnmp(void)
 				 NULL, 1);
 	unregister_app_config_handler("xensnmpMode");
 	unregister_app_config_handler("xensnmpRefresh");
-	unregister_app_config_handler("xensnmpFullRefresh");
-	unregister_app_config_handler("xensnmpIdleRefresh");
+	for (i = 0; i < N_COUNT_TOKENS; i++)
+		unregister_app_config_handler(count_tokens[i].name);
 	unregister_app_config_handler("xensnmpXendUrl");
 	unregister_app_config_handler("xensnmpProcRoot");
 	unregister_app_config_handler("xensnmpSysRoot");

@@ -326,7 +326,7 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
  * staleness limit (the sources answer; the counters served are as old as
  * xdmHostLastRefresh says).
  */
-static bool read_nothing(struct xen_conn *conn, bool read)
+static bool quiet_tick(struct xen_conn *conn, bool read)
 {
 	struct timespec now;
 	size_t i;
@@ -345,7 +345,6 @@ static bool read_nothing(struct xen_conn *conn, bool read)
 	pthread_mutex_lock(&conn->lock);
 	if (!conn->refresh_failed)
 		conn->last_success_mono = now;
-	conn->status.idle_ticks++;
 	pthread_mutex_unlock(&conn->lock);
 	return true;
 }
@@ -424,7 +423,7 @@ static void *gather_thread(void *arg)
 			    ++conn->timer_ticks % conn->cfg.full_refresh_every == 0)
 				want_full = true;
 			dirty.full |= want_full || reopened;
-			if (!want && !xen_dirty_any_event(&dirty) && read_nothing(conn, read))
+			if (!want && !xen_dirty_any_event(&dirty) && quiet_tick(conn, read))
 				dirty.tick = false;
 		}
 		if (xen_dirty_any(&dirty))

@@ -68,7 +68,6 @@ struct xen_conn_status {
 	uint64_t last_refresh_requests;	/* requests to Xen in the last one */
 	double last_full_refresh_seconds;
 	uint64_t last_full_refresh_requests;
-	uint64_t idle_ticks;		/* timer ticks that gathered nothing */
 };
 
 struct xen_conn;
