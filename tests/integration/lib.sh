@@ -254,6 +254,39 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# mib_check MODULE MODULE_FILE [IMPORT_FILE...] [--require NAME,...]: a
+# second SNMP stack (npm's net-snmp, installed into the build tree on first
+# use) walks MODULE on the agent and checks every value against the
+# module's SYNTAX and DESCRIPTION promises (mib_check.js).  Logs its ok
+# and FAIL lines and leaves its whole output in $MIB_CHECK_OUT; returns 1
+# when npm cannot install it (logged as a SKIP).
+MIB_CHECK_OUT=$T/mib-check.out
+mib_check() {
+	local dir=$top_builddir/tests/npm
+	if [ ! -d "$dir/node_modules/net-snmp" ]; then
+		if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+			log "SKIP - independent check: node and npm are not installed"; return 1
+		fi
+		mkdir -p "$dir"
+		if ! (cd "$dir" && timeout 300 npm install --no-audit --no-fund --silent net-snmp@3.29.2 >"$T/npm.log" 2>&1); then
+			log "SKIP - independent check: npm cannot install net-snmp (registry unreachable?): $(tail -n 2 "$T/npm.log" | xargs)"
+			return 1
+		fi
+	fi
+	local module=$1 file=$2; shift 2
+	local imports=() rest=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--require) rest=("$1" "$2"); shift 2 ;;
+		*) imports+=("$1"); shift ;;
+		esac
+	done
+	node "$top_srcdir/tests/integration/mib_check.js" "$dir/node_modules/net-snmp" \
+		"$module" "$file" 127.0.0.1 "${AGENT_ADDR##*:}" "${imports[@]}" "${rest[@]}" >"$MIB_CHECK_OUT" 2>&1 || true
+	{ grep -E '^(FAIL|ok) ' "$MIB_CHECK_OUT" || true; } | head -n 40 | while IFS= read -r l; do log "npm net-snmp: $l"; done
+	return 0
+}
+
 finish() {
 	echo "$NAME: $passes passed, $fails failed"
 	[ "$fails" -eq 0 ]

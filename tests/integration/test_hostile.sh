@@ -35,6 +35,19 @@ check_match "an availability this module does not know is absent" 'No Such Insta
 check_match "online count unknown when one vCPU is" 'No Such Instance' "$(get xdmDomainVcpusOnline.1)"
 check_eq "whole table still walks" 4 "$(walk xdmDomainId | grep -c .)"
 
+# the MIB's word, with these values served: a second SNMP stack walks the
+# module and checks every value against its SYNTAX and the promises of
+# its DESCRIPTIONs (mib_check.js: not-served labels, never-empty UUIDs,
+# UTF-8 without NUL, saturation, named bits, index encoding)
+if mib_check XEN-DOMAIN-MIB "$top_srcdir/mib/XEN-DOMAIN-MIB.txt" "$top_srcdir/mib/ietf/SNMP-FRAMEWORK-MIB.txt" \
+	--require xdmHostName,xdmHostDrivers,xdmDomainName,xdmDomainUUID,xdmVcpuAvailability,xdmVifMac,xdmVbdParams; then
+	check_eq "hostile values: npm net-snmp finds no break of SYNTAX or DESCRIPTION" 0 "$(grep -c '^FAIL' "$MIB_CHECK_OUT")"
+	check_match "hostile values: the DESCRIPTION promises were found and checked" '^promises [1-9]' "$(grep '^promises ' "$MIB_CHECK_OUT")"
+	check_eq "hostile values: npm net-snmp sees as many instances as snmpwalk" \
+		"instances $(snmpwalk "${SNMPOPTS[@]}" -Oq "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmMIB | grep -vc 'No more variables')" \
+		"$(grep '^instances ' "$MIB_CHECK_OUT")"
+fi
+
 # garbage on the xenstore socket does not disturb the agent's connection
 head -c 65536 /dev/urandom | timeout 2 socat - "UNIX-CONNECT:$XENSTORED_PATH" >/dev/null 2>&1 || true
 sim add 3 name=still-watching vcpus=1 >/dev/null
