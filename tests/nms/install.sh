@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages of the NMS server tests (tests/nms): the
-# NMS's own server, frontend and MariaDB.  Kept out of
+# NMS's own server, frontend and MariaDB (and for Zabbix's traps,
+# snmptrapd).  Kept out of
 # contrib/install-deps.sh: they are big, and only these tests need them.
 # Services are not started (the tests run private instances); Cacti is
 # told not to set up a database of its own.
@@ -9,7 +10,7 @@ set -e
 pkgs=""
 for tool in "$@"; do
 	case $tool in
-	zabbix) pkgs="$pkgs mariadb-server zabbix-server-mysql zabbix-frontend-php php-mysql php-cli curl jq" ;;
+	zabbix) pkgs="$pkgs mariadb-server zabbix-server-mysql zabbix-frontend-php php-mysql php-cli curl jq snmptrapd" ;;
 	cacti) pkgs="$pkgs mariadb-server cacti rrdtool php-cli php-mysql curl" ;;
 	*) echo "install.sh: unknown tool $tool (zabbix, cacti)" >&2; exit 2 ;;
 	esac

@@ -5,10 +5,14 @@
 # project's fragment), and what Zabbix discovers and collects checked
 # against the simulated host: domains keyed by UUID, whose items survive
 # a reboot's new domid; VIFs by MAC; VBDs by backing store; triggers.
+# The agent's notifications reach the trap items the way an operator sets
+# them up: snmpd sends them to snmptrapd, which hands them to Zabbix's SNMP
+# trapper with contrib/zabbix's traphandle and snmptrapd.conf lines.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/mariadb.sh"
 
-for tool in zabbix_server php curl jq; do
+SNMPTRAPD=${SNMPTRAPD:-/usr/sbin/snmptrapd}
+for tool in zabbix_server php curl jq "$SNMPTRAPD"; do
 	command -v "$tool" >/dev/null || { log "$tool missing: run tests/nms/install.sh zabbix"; exit 1; }
 done
 TEMPLATE=$top_srcdir/contrib/zabbix/template_xensnmp.yaml
@@ -20,8 +24,20 @@ for oid in $(grep -oE '1\.3\.6\.1\.4\.1\.99999(\.[0-9]+)+' "$TEMPLATE" | sort -u
 	check_match "template OID .$oid is in the MIB ($name)" '^XEN-DOMAIN-MIB::xdm[A-Za-z]+(\.0)?$' "$name"
 done
 
-# --- the simulated host, snmpd and the agent ---
-serve_stock_host
+# --- the simulated host, snmpd and the agent (serve_stock_host, with
+# snmpd sending the agent's notifications to snmptrapd) ---
+TRAP_PORT=$((20000 + RANDOM % 30000))	# and TRAP_PORT + 1: two receivers
+[ "$PORT" != "$TRAP_PORT" ] && [ "$PORT" != $((TRAP_PORT + 1)) ] || TRAP_PORT=$((PORT + 1))
+start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" --stats-root "$T/stats"
+write_stock_snmpd_conf
+printf 'trap2sink udp:127.0.0.1:%s public\n' "$TRAP_PORT" $((TRAP_PORT + 1)) >>"$T/snmpd.conf"
+start_snmpd
+cat >"$T/agent.conf" <<CONF
+xensnmpProcRoot $T/stats/proc
+xensnmpSysRoot $T/stats/sys
+CONF
+with_hypervisor
+start_agent -c "$T/agent.conf"
 
 # --- MariaDB with Zabbix's schema ---
 t0=$EPOCHREALTIME
@@ -54,7 +70,13 @@ php -d mysqli.default_socket="$MYSQL_SOCKET" -d memory_limit=256M -d post_max_si
 	-S "$UI_ADDR" -t "$UI" >"$T/php.log" 2>&1 &
 PHP_PID=$!
 ZBX_PID=
+TRAPD_PIDS=()
 stop_zabbix() {	# (set -e holds in the EXIT trap too: every step may fail)
+	local pid
+	for pid in "${TRAPD_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
 	if [ -n "$ZBX_PID" ]; then
 		kill -TERM "$ZBX_PID" 2>/dev/null || true
 		wait "$ZBX_PID" 2>/dev/null || true
@@ -109,6 +131,32 @@ hid=$(api host.create "$(jq -n --arg port "$PORT" --arg gid "$gid" --arg tid "$t
 	jq -r '.hostids[0]')
 check_match "host created and linked" '^[0-9]+$' "$hid"
 
+# --- snmptrapd with the shipped lines, pointed at this tree's handler and
+# trap file ---
+TRAPFILE=$T/snmptrap.log
+sed -e "s|/usr/local/bin/zabbix_traphandle.sh|$top_srcdir/contrib/zabbix/zabbix_traphandle.sh|" \
+	-e "s|/var/log/snmptrap/snmptrap.log|$TRAPFILE|" \
+	"$top_srcdir/contrib/zabbix/snmptrapd.conf" >"$T/snmptrapd.conf"
+if grep -qxF "traphandle default $top_srcdir/contrib/zabbix/zabbix_traphandle.sh $TRAPFILE" "$T/snmptrapd.conf"; then
+	pass "snmptrapd.conf: the traphandle line names the handler and the trap file"
+else
+	fail "snmptrapd.conf: no traphandle line for the handler and trap file"; cat "$T/snmptrapd.conf"
+fi
+start_trapd() {	# start_trapd PORT [MIB OPTIONS...]
+	local port=$1; shift
+	"$SNMPTRAPD" -f -C -c "$T/snmptrapd.conf" -Lf "$T/snmptrapd-$port.log" "$@" \
+		"udp:127.0.0.1:$port" >>"$T/snmptrapd.stderr" 2>&1 &
+	TRAPD_PIDS+=($!)
+	wait_for 10 grep -q 'NET-SNMP version' "$T/snmptrapd-$port.log" ||
+		{ fail "snmptrapd did not start"; cat "$T/snmptrapd-$port.log" "$T/snmptrapd.stderr"; exit 1; }
+}
+# one with the MIB loaded, whose records name the notifications and
+# objects; one with none, as Debian's snmp.conf has it ("mibs :"), whose
+# records have OIDs (iso.3.6.1.4.1.99999...) and raw octets.  Every
+# notification reaches the items twice.
+start_trapd "$TRAP_PORT" "${MIBOPTS[@]}"
+start_trapd $((TRAP_PORT + 1)) -m ""
+
 # --- the server ---
 cat >"$T/zabbix_server.conf" <<CONF
 ListenPort=$ZBX_PORT
@@ -129,7 +177,8 @@ StartLLDProcessors=1
 StartAlerters=1
 StartEscalators=1
 StartDBSyncers=1
-StartSNMPTrapper=0
+StartSNMPTrapper=1
+SNMPTrapperFile=$TRAPFILE
 CacheUpdateFrequency=2
 HousekeepingFrequency=0
 Timeout=4
@@ -149,6 +198,20 @@ items() {	# items KEY-PREFIX: "key lastvalue" of the host's items
 }
 value() { items "$1" | awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print }'; }
 have() { [ -n "$(value "$1")" ]; }	# have KEY: the item exists and has a value
+
+# the trap items, by name (their keys are regexps); their values are the
+# handler's records without the ZBXTRAP line
+DOMAIN_EVENTS='Xen: domain events (traps)' SNAPSHOT_EVENTS='Xen: snapshot events (traps)'
+traps_matching() {	# traps_matching ITEM-NAME [REGEX...]: how many of its values match every REGEX
+	local id
+	id=$(api item.get "$(jq -n --arg h "$hid" --arg n "$1" '{hostids: [$h], filter: {name: $n}, output: ["itemid"]}')" |
+		jq -r '.[0].itemid')
+	shift
+	api history.get "$(jq -n --arg i "$id" '{history: 2, itemids: [$i], output: ["value"], limit: 1000}')" |
+		jq -r '[.[] | .value as $v | select($ARGS.positional | all(. as $r | $v | test($r)))] | length' --args "$@"
+}
+has_trap() { [ "$(traps_matching "$@")" -gt 0 ]; }
+secs_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # domains, keyed by UUID (Domain-0, without one, by name)
 t0=$EPOCHREALTIME
@@ -199,6 +262,8 @@ check_match "trigger: db1 not running" 'Domain db1 is not running \(state: pause
 old=$(api item.get "$(jq -n --arg h "$hid" '{hostids: [$h], filter: {key_: "xen.domain.state[4f77abd2-3019-58e8-3bab-6fbf2118f880]"}, output: ["itemid"]}')" | jq -r '.[0].itemid')
 sim remove 1 >/dev/null
 sim add 21 name=web1 uuid=4f77abd2-3019-58e8-3bab-6fbf2118f880 state=running mem_target_kib=786432 mem_max_kib=1048576 >/dev/null
+# and db1 resumes: the three domain notifications, for the trap items
+sim set 2 state=running >/dev/null
 new_row() { [ "$(value 'xen.domain.id[4f77abd2-3019-58e8-3bab-6fbf2118f880]')" = 21 ]; }
 wait_for 60 new_row || true
 check_eq "web1 rebooted as domid 21: the same item's domid" 21 "$(value 'xen.domain.id[4f77abd2-3019-58e8-3bab-6fbf2118f880]')"
@@ -209,6 +274,29 @@ mem21() { [ "$(value 'xen.domain.memory[4f77abd2-3019-58e8-3bab-6fbf2118f880]')"
 wait_for 30 mem21 || true
 check_eq "web1's memory from the new row" 805306368 "$(value 'xen.domain.memory[4f77abd2-3019-58e8-3bab-6fbf2118f880]')"
 
+# the same changes as notifications: snmpd, snmptrapd, the handler, the
+# SNMP trapper, matched to the host by the sender's address (127.0.0.1)
+# and to the item by its regexp
+t0=$EPOCHREALTIME
+U=4f77abd2-3019-58e8-3bab-6fbf2118f880 I='\.[0-9]+ ' E='(\n|$)'
+# by OID: the notification, and web1's UUID as octets
+N='iso\.3\.6\.1\.4\.1\.99999\.1\.0\.' H='"4F 77 AB D2 30 19 58 E8 3B AB 6F BF 21 18 F8 80 ?"'
+all_six() { [ "$(traps_matching "$DOMAIN_EVENTS")" -ge 6 ]; }
+wait_for 20 all_six || true
+log "domain notifications in Zabbix $(secs_since "$t0") s after the checks above"
+check_eq "trap item: web1 destroyed, under domid 1, with its UUID and name" 1 \
+	"$(traps_matching "$DOMAIN_EVENTS" xdmDomainDestroyed "xdmNotifyDomainId${I}1$E" "xdmNotifyDomainUUID$I$U$E" "xdmNotifyDomainName${I}web1$E")"
+check_eq "trap item: web1 created, under domid 21, the same UUID" 1 \
+	"$(traps_matching "$DOMAIN_EVENTS" xdmDomainCreated "xdmNotifyDomainId${I}21$E" "xdmNotifyDomainUUID$I$U$E" "xdmNotifyDomainState${I}running$E")"
+check_eq "trap item: db1 from paused to running" 1 \
+	"$(traps_matching "$DOMAIN_EVENTS" xdmDomainStateChanged "xdmNotifyDomainName${I}db1$E" "xdmNotifyPrevState${I}paused$E" "xdmNotifyDomainState${I}running$E")"
+check_eq "trap item, by OID (no MIB): web1 destroyed and created, db1 changed" "1 1 1" \
+	"$(traps_matching "$DOMAIN_EVENTS" "${N}3$E" "$H" '"web1"') $(traps_matching "$DOMAIN_EVENTS" "${N}1$E" "$H" '"web1"') $(traps_matching "$DOMAIN_EVENTS" "${N}2$E" '"db1"')"
+check_eq "trap item: the record's ZBXTRAP line is cut, the sender's transport stays" 6 \
+	"$(traps_matching "$DOMAIN_EVENTS" '^[0-9:]{8} [0-9/]{10} UDP: \[127\.0\.0\.1\]:[0-9]+->')"
+check_eq "trap item: only the domain notifications" 6 "$(traps_matching "$DOMAIN_EVENTS")"
+check_eq "the snapshot events item takes none of them" 0 "$(traps_matching "$SNAPSHOT_EVENTS")"
+
 # the agent's snapshot goes stale: the trigger fires
 stop_sim
 # the statistics go too: a refresh from dom0's statistics alone counts as
@@ -217,6 +305,12 @@ rm -rf "$T/stats"
 has_stale() { problem | grep -q 'stale snapshot'; }
 wait_for 60 has_stale || log "snapshot state: agent $(get xdmHostSnapshotState.0), Zabbix $(value xen.snapshot.state)"
 check_match "trigger: stale snapshot" 'the agent serves a stale snapshot' "$(problem)"
+t0=$EPOCHREALTIME
+both_stale() { has_trap "$SNAPSHOT_EVENTS" xdmSnapshotStale && has_trap "$SNAPSHOT_EVENTS" "${N}5$E"; }
+wait_for 15 both_stale || true
+log "xdmSnapshotStale in Zabbix $(secs_since "$t0") s after the trigger"
+check_eq "trap item: xdmSnapshotStale, the state stale; and by OID" "1 1" \
+	"$(traps_matching "$SNAPSHOT_EVENTS" xdmSnapshotStale "xdmHostSnapshotState\.0 stale$E") $(traps_matching "$SNAPSHOT_EVENTS" "${N}5$E")"
 
 stop_agent
 finish
