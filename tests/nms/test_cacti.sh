@@ -27,11 +27,15 @@ serve_stock_host
 t0=$EPOCHREALTIME
 start_mariadb
 trap 'keep=$?; stop_mariadb || true; (exit $keep); cleanup' EXIT
-sql "CREATE DATABASE cacti CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-sql_db cacti <"$(ls /usr/share/doc/cacti/cacti.sql* | head -n 1)" 2>/dev/null ||
-	zcat /usr/share/doc/cacti/cacti.sql.gz | sql_db cacti
-# what Cacti's installer leaves: the schema's version
-sql_db cacti "UPDATE version SET cacti = '$(dpkg-query -W -f='${Version}' cacti | sed 's/[+~-].*//')'"
+# two databases: "cacti" for the agent's host, "cactigen" where
+# make-templates.php builds the template package anew
+for db in cacti cactigen; do
+	sql "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+	sql_db $db <"$(ls /usr/share/doc/cacti/cacti.sql* | head -n 1)" 2>/dev/null ||
+		zcat /usr/share/doc/cacti/cacti.sql.gz | sql_db $db
+	# what Cacti's installer leaves: the schema's version
+	sql_db $db "UPDATE version SET cacti = '$(dpkg-query -W -f='${Version}' cacti | sed 's/[+~-].*//')'"
+done
 log "MariaDB and Cacti schema: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 C=$T/cacti
 cp -a /usr/share/cacti "$C"
@@ -40,7 +44,7 @@ rm -f "$C/site/resource"; cp -a /usr/share/cacti/resource "$C/site/resource"
 rm -f "$C/site/include/config.php"
 cat >"$C/site/include/config.php" <<CONF
 <?php
-\$database_type = 'mysql'; \$database_default = 'cacti'; \$database_hostname = 'localhost';
+\$database_type = 'mysql'; \$database_default = getenv('CACTI_DB') ?: 'cacti'; \$database_hostname = 'localhost';
 \$database_username = 'root'; \$database_password = ''; \$database_port = '3306';
 \$database_retries = 2; \$database_ssl = false; \$database_ssl_key = ''; \$database_ssl_cert = '';
 \$database_ssl_ca = ''; \$database_persist = false;
@@ -55,13 +59,27 @@ cphp -r "chdir('$C/site'); include('$C/site/include/cli_check.php'); print db_fe
 	>"$T/cacti-version" 2>&1 || true
 check_match "Cacti runs on its schema" '^1\.2\.' "$(tail -n 1 "$T/cacti-version")"
 
-# the data queries, as Cacti's "Data Queries → Add" would store them
-for xml in xensnmp_domains xensnmp_vcpus xensnmp_vifs xensnmp_vbds; do
-	cp "$Q/$xml.xml" "$C/site/resource/snmp_queries/"
-	name=$(sed -n 's|.*<name>\(.*\)</name>.*|\1|p' "$Q/$xml.xml" | head -n 1)
-	sql_db cacti "INSERT INTO snmp_query (hash, xml_path, name, description, data_input_id)
-		VALUES (MD5('$xml'), '<path_cacti>/resource/snmp_queries/$xml.xml', '$name', '', 2)"
-done
+# the template package is what make-templates.php exports (the hashes'
+# Cacti version aside)
+rc=0; CACTI_DB=cactigen cphp "$Q/make-templates.php" "$C/site" "$T/templates.xml" >"$T/make-templates.log" 2>&1 || rc=$?
+check_eq "make-templates.php builds the package" 0 "$rc"
+[ "$rc" = 0 ] || cat "$T/make-templates.log"
+unversioned() { sed 's/hash_\([0-9a-f]\{2\}\)[0-9a-f]\{4\}/hash_\1/g' "$1"; }
+if diff -u <(unversioned "$Q/xensnmp_templates.xml") <(unversioned "$T/templates.xml") >"$T/templates.diff"; then
+	pass "xensnmp_templates.xml is what make-templates.php exports"
+else
+	cp "$T/templates.xml" "$top_builddir/xensnmp_templates.xml"
+	fail "xensnmp_templates.xml differs from what make-templates.php exports (kept in $top_builddir):"
+	head -n 40 "$T/templates.diff"
+fi
+
+# the package imported as the README says: the data queries' XML in
+# resource/snmp_queries, then the templates with import_template.php
+cp "$Q"/xensnmp_{domains,vcpus,vifs,vbds}.xml "$C/site/resource/snmp_queries/"
+rc=0; out=$(cphp "$C/cli/import_template.php" --filename="$Q/xensnmp_templates.xml" --with-profile 2>&1) || rc=$?
+check_eq "import_template.php imports xensnmp_templates.xml" "0 4 4 4" \
+	"$rc $(sql_db cacti "SELECT COUNT(*) FROM snmp_query WHERE xml_path LIKE '%/xensnmp_%'") $(sql_db cacti "SELECT COUNT(*) FROM graph_templates WHERE name LIKE 'Xen %'") $(sql_db cacti "SELECT COUNT(*) FROM data_template WHERE name LIKE 'Xen %'")"
+[ "$rc" = 0 ] || log "$out"
 qid() { sql_db cacti "SELECT id FROM snmp_query WHERE xml_path LIKE '%/$1.xml'"; }
 
 out=$(cphp "$C/cli/add_device.php" --description=xenhost1 --ip=127.0.0.1 --template=0 --version=2 \
