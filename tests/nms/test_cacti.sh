@@ -1,11 +1,14 @@
 #!/bin/bash
-# contrib/cacti: the SNMP data queries loaded into Debian's Cacti 1.2 (a
-# private copy on a private MariaDB), a device for the agent on the
-# simulated host (stock snmpd plus the project's fragment), reindexed with
-# Cacti's CLI: every simulated domain, vCPU, VIF and VBD is found with its
-# values, the sort field Cacti picks is the stable key (domain name, MAC,
-# backing store), and after a reboot's new domid a reindex finds the
-# domain under its new index with the same key.
+# contrib/cacti: the template package (data queries, data and graph
+# templates) rebuilt by make-templates.php and compared with the shipped
+# one, then imported into Debian's Cacti 1.2 (a private copy on a private
+# MariaDB) with Cacti's CLI; a device for the agent on the simulated host
+# (stock snmpd plus the project's fragment), reindexed: every simulated
+# domain, vCPU, VIF and VBD is found with its values, the sort field Cacti
+# picks is the stable key (domain name, MAC, backing store); a graph per
+# row from each graph template, one poll, and every RRD holds the value
+# the agent served for its row; after a reboot's new domid a reindex finds
+# the domain under its new index with the same key.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/mariadb.sh"
 
@@ -29,13 +32,16 @@ start_mariadb
 trap 'keep=$?; stop_mariadb || true; (exit $keep); cleanup' EXIT
 # two databases: "cacti" for the agent's host, "cactigen" where
 # make-templates.php builds the template package anew
-for db in cacti cactigen; do
-	sql "CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-	sql_db $db <"$(ls /usr/share/doc/cacti/cacti.sql* | head -n 1)" 2>/dev/null ||
-		zcat /usr/share/doc/cacti/cacti.sql.gz | sql_db $db
+load_schema() {
+	sql "CREATE DATABASE $1 CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+	sql_db "$1" <"$(ls /usr/share/doc/cacti/cacti.sql* | head -n 1)" 2>/dev/null ||
+		zcat /usr/share/doc/cacti/cacti.sql.gz | sql_db "$1"
 	# what Cacti's installer leaves: the schema's version
-	sql_db $db "UPDATE version SET cacti = '$(dpkg-query -W -f='${Version}' cacti | sed 's/[+~-].*//')'"
-done
+	sql_db "$1" "UPDATE version SET cacti = '$(dpkg-query -W -f='${Version}' cacti | sed 's/[+~-].*//')'"
+}
+load_schema cactigen & gen_pid=$!
+load_schema cacti
+wait "$gen_pid" || { log "loading Cacti's schema failed"; exit 1; }
 log "MariaDB and Cacti schema: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 C=$T/cacti
 cp -a /usr/share/cacti "$C"
@@ -115,6 +121,71 @@ best() {
 check_eq "domains: Cacti sorts and keys by name" xdmDomainName "$(best xensnmp_domains)"
 check_eq "VIFs: by MAC" xdmVifMac "$(best xensnmp_vifs)"
 check_eq "VBDs: by backing store" xdmVbdParams "$(best xensnmp_vbds)"
+
+# --- the package's graphs for every row, one poll, and each RRD holds
+# what the agent served for its row ---
+# "query|graph template|field that selects the rows|data source=column ..."
+graphs=(
+	"xensnmp_domains|Xen domain - CPU time|xdmDomainName|cpu_time=xdmDomainCpuTime"
+	"xensnmp_domains|Xen domain - Memory|xdmDomainName|mem_current=xdmDomainMemCurrent mem_target=xdmDomainMemTarget"
+	"xensnmp_vifs|Xen VIF - Traffic (bits/sec)|xdmVifMac|rx_bytes=xdmVifRxBytes tx_bytes=xdmVifTxBytes"
+	"xensnmp_vbds|Xen VBD - I/O (bytes/sec)|xdmVbdParams|rd_bytes=xdmVbdRdBytes wr_bytes=xdmVbdWrBytes"
+)
+added=""
+for g in "${graphs[@]}"; do
+	IFS='|' read -r q name field _ <<<"$g"
+	gt=$(sql_db cacti "SELECT id FROM graph_templates WHERE name = '$name'")
+	qt=$(sql_db cacti "SELECT id FROM snmp_query_graph WHERE snmp_query_id = $(qid "$q") AND graph_template_id = '$gt'")
+	out=$(cphp "$C/cli/add_graphs.php" --host-id="$hid" --graph-type=ds --graph-template-id="$gt" \
+		--snmp-query-id="$(qid "$q")" --snmp-query-type-id="$qt" --snmp-field="$field" --snmp-value-regex=. 2>&1) || true
+	added="$added $(grep -c '^Graph Added' <<<"$out")"
+done
+check_eq "add_graphs.php: a graph per domain (CPU, memory), VIF and VBD" " 4 4 3 3" "$added"
+
+# cmd.php, as poller.php starts it, reaches the private MariaDB too
+mkdir -p "$T/php"
+printf 'pdo_mysql.default_socket=%s\nmysqli.default_socket=%s\nmemory_limit=512M\n' \
+	"$MYSQL_SOCKET" "$MYSQL_SOCKET" >"$T/php/cacti.ini"
+export PHP_INI_SCAN_DIR=:$T/php
+for kv in poller_enabled=on poller_type=1 path_php_binary="$(command -v php)" \
+	path_rrdtool="$(command -v rrdtool)" rrdtool_version="$(rrdtool --version | awk 'NR == 1 { print $2 }')"; do
+	sql_db cacti "REPLACE INTO settings (name, value) VALUES ('${kv%%=*}', '${kv#*=}')"
+done
+served() {	# served: "data-source index value" lines for every graphed row
+	local g q ds col idx
+	for g in "${graphs[@]}"; do
+		IFS='|' read -r q _ field ds <<<"$g"
+		for idx in $(sql_db cacti "SELECT snmp_index FROM host_snmp_cache
+			WHERE host_id = $hid AND snmp_query_id = $(qid "$q") AND field_name = '$field'"); do
+			# what the agent does not serve (a CD-ROM's byte counts) is unknown: U
+			for col in $ds; do echo "${col%%=*} $idx $(get "${col#*=}.$idx" | sed 's/^No Such.*/U/')"; done
+		done
+	done | sort
+}
+served >"$T/served-before"
+t0=$EPOCHREALTIME
+rc=0; cphp "$C/site/poller.php" --force >"$T/poller.log" 2>&1 || rc=$?
+log "poller.php --force: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+check_eq "poller.php --force" 0 "$rc"
+served >"$T/served-after"
+# every data source's RRD: "data-source index last-value" from rrdtool lastupdate
+sql_db cacti "SELECT dl.snmp_index, dtd.data_source_path FROM data_local dl
+	JOIN data_template_data dtd ON dtd.local_data_id = dl.id WHERE dl.host_id = $hid" |
+while read -r idx path; do
+	rrd=${path/<path_rra>/$C/site/rra}
+	rrdtool lastupdate "$rrd" 2>&1 | awk -v i="$idx" 'NR == 1 { n = split($0, ds) } NR == 3 { for (k = 1; k <= n; k++) print ds[k], i, $(k + 1) }'
+done | sort >"$T/rrd-last"
+check_eq "an RRD for every data source" "$(awk '{ print $1, $2 }' "$T/served-before")" "$(awk '{ print $1, $2 }' "$T/rrd-last")"
+# counters move between the reads: the stored value lies between them
+bad=$(join -j1 <(awk '{ print $1 "/" $2, $3 }' "$T/served-before") \
+	<(join -j1 <(awk '{ print $1 "/" $2, $3 }' "$T/served-after") <(awk '{ print $1 "/" $2, $3 }' "$T/rrd-last")) |
+	awk '$2 == "U" && $3 == "U" && $4 == "U" { next }
+		!($2 ~ /^[0-9]+$/ && $4 ~ /^[0-9]+$/ && length($2) <= length($4) && ($2 <= $4 || length($2) < length($4)) &&
+		length($4) <= length($3) && ($4 <= $3 || length($4) < length($3))) { print $0 }')
+check_eq "each RRD holds the value the agent served for its row" "" "$bad"
+[ -z "$bad" ] || { log "data-source/index before after rrd:"; log "$bad"; tail -n 20 "$C/site/log/cacti.log" 2>/dev/null || true; }
+check_eq "memory RRDs: exactly xdmDomainMemCurrent/Target" \
+	"$(grep '^mem_' "$T/served-after")" "$(grep '^mem_' "$T/rrd-last")"
 
 # a reboot: web1 gets domid 21; the reindex finds it there, same name
 sim remove 1 >/dev/null
