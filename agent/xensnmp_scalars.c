@@ -60,6 +60,9 @@ bool xensnmp_host_value(unsigned subid, const struct xen_snapshot *snap,
 	case XENHOST_DRIVERS:
 		xensnmp_set_sources(var, st->drivers_open);
 		return true;
+	case XENHOST_STALE_SOURCES:
+		xensnmp_set_sources(var, st->stale_sources);
+		return true;
 	case XENHOST_LAST_REFRESH:
 		if (!snap)
 			return false;

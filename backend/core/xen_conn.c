@@ -1,4 +1,5 @@
-/* The connection object and its gathering thread (see xen_conn.h). */
+/* The connection object, its gathering thread and its source threads
+ * (see xen_conn.h). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -43,6 +44,12 @@ static const struct xen_driver_ops *const control_table[] = {
 #define CONTROL_QUEUE 64
 /* how long the control thread waits for a snapshot that shows an action */
 #define CONTROL_SEEN_WAIT_MS 3000
+/*
+ * How long the first snapshot waits for the source threads' first
+ * gathering: a source merged later would make its rows look created.  A
+ * source slower than this is merged when it answers.
+ */
+#define FIRST_VIEW_WAIT_MS 5000
 
 /*
  * Thread rules.  "caller" is the thread that opened the connection (the
@@ -50,15 +57,38 @@ static const struct xen_driver_ops *const control_table[] = {
  * marked "gatherer only" is touched by no other thread while the
  * gatherer runs; xen_conn_open sets it before the gatherer starts and
  * xen_conn_close reads it only after the join.  "lock" is conn->lock.
+ * "owner" is the one thread that calls a slot's driver: the gatherer, or
+ * for an own_thread driver that slot's source thread, which the gatherer
+ * starts after its first pass (pthread_create hands the slot over) and
+ * joins before it ends.
  */
+struct source_side {
+	struct xen_conn *conn;		/* immutable after open */
+	pthread_t thread;		/* gatherer only */
+	bool running;			/* gatherer only; the thread was started */
+	uint64_t lost_requests;		/* owner only; requests of the instances lost */
+	bool asked;			/* lock; gatherer sets, owner clears: gather again */
+	unsigned attempts;		/* lock; owner counts the requests carried out */
+	struct xen_snapshot *view;	/* lock; owner replaces: its newest good view */
+	uint64_t view_no;		/* lock; owner counts the views handed over */
+	uint64_t merged_no;		/* gatherer only; the view_no last merged */
+	uint64_t requests;		/* lock; owner writes: requests to the source so far */
+};
+
 struct driver_slot {
 	struct xen_driver_ops ops;	/* immutable after open; optional ops filled in */
-	void *priv;			/* gatherer only; NULL while not open */
-	struct xen_snapshot *view;	/* gatherer only; its last good view */
-	char why[256];			/* gatherer only; why it is not open */
-	bool skipped;			/* gatherer only; not tried in this mode */
-	bool unused;			/* gatherer only; not configured, not reported */
-	bool was_open;			/* gatherer only; for "lost" / "back" lines */
+	void *priv;			/* owner only; NULL while not open */
+	struct xen_snapshot *view;	/* owner only; its last good view */
+	char why[256];			/* owner writes under lock; why it is not open */
+	bool skipped;			/* gatherer only, then immutable once the
+					 * first pass is done; not tried in this mode */
+	bool unused;			/* as skipped; not configured, not reported */
+	bool was_open;			/* owner only; for "lost" / "back" lines */
+	bool open;			/* lock; owner writes: priv is set */
+	bool delivered;			/* lock; owner sets: it gave a view since the start */
+	struct timespec good_mono;	/* lock; owner writes: its last good gathering
+					 * or look (for stale_sources) */
+	struct source_side src;		/* own_thread drivers only */
 };
 
 /*
@@ -102,6 +132,13 @@ struct xen_conn {
 	bool want_tick;			/* lock; the timer's tick: caller sets, gatherer clears */
 	bool read_since_gathering;	/* lock; caller sets, gatherer clears */
 	struct timespec last_gathering_mono;	/* gatherer only */
+	unsigned gathered_mask;		/* gatherer only; XEN_SRC_* of its own drivers
+					 * that gathered well in its last gathering */
+	bool gather_failed;		/* gatherer only; one of them was lost in it */
+	pthread_cond_t source_wake;	/* lock; broadcast to the source threads, and
+					 * to the gatherer when one carried out a request */
+	bool sources_stop;		/* lock; gatherer sets as it ends */
+	bool source_news;		/* lock; a source thread sets, gatherer clears */
 	bool abandoned;			/* lock; caller sets: the last thread to end frees conn */
 	unsigned threads_left;		/* lock; abandoned threads still running */
 	bool finished;			/* lock; gatherer sets as it ends */
@@ -146,7 +183,7 @@ static void describe_unavailable(struct xen_conn *conn)
 	for (i = 0; i < N_DRIVERS; i++) {
 		struct driver_slot *s = &conn->slots[i];
 
-		if (s->priv || s->unused)
+		if (s->open || s->unused)
 			continue;
 		n = snprintf(p, left, "%s%s: %s", p == conn->status.unavailable
 			     ? "" : "; ", s->ops.name, s->why);
@@ -170,22 +207,35 @@ static struct xen_driver_env driver_env(struct xen_conn *conn)
 	return env;
 }
 
+/* The slot's state for the other threads; its owner only. */
+static void set_state(struct xen_conn *conn, struct driver_slot *s,
+		      const char *why, bool open)
+{
+	pthread_mutex_lock(&conn->lock);
+	snprintf(s->why, sizeof(s->why), "%s", why);
+	s->open = open;
+	pthread_mutex_unlock(&conn->lock);
+}
+
+/* The slot's owner only: an open can take as long as the source lets it. */
 static bool open_driver(struct xen_conn *conn, struct driver_slot *s)
 {
 	struct xen_driver_env env = driver_env(conn);
+	char why[sizeof(s->why)] = "";
 
 	if (s->skipped || s->priv)
 		return false;
-	s->priv = s->ops.open(&env, s->why, sizeof(s->why));
-	if (s->priv) {
-		if (s->was_open)
-			xen_log(&conn->log, XEN_LOG_NOTICE,
-				"%s: connection restored", s->ops.name);
-		s->was_open = true;
-		s->why[0] = '\0';
-		return true;
+	s->priv = s->ops.open(&env, why, sizeof(why));
+	if (!s->priv) {
+		set_state(conn, s, why, false);
+		return false;
 	}
-	return false;
+	if (s->was_open)
+		xen_log(&conn->log, XEN_LOG_NOTICE, "%s: connection restored",
+			s->ops.name);
+	s->was_open = true;
+	set_state(conn, s, "", true);
+	return true;
 }
 
 static void open_all(struct xen_conn *conn, bool first)
@@ -204,10 +254,12 @@ static void open_all(struct xen_conn *conn, bool first)
 		if (first && s->ops.needs_privilege &&
 		    (!root || !conn->read_write)) {
 			s->skipped = true;
-			snprintf(s->why, sizeof(s->why), "%s",
-				 !root ? "needs root" : "read-only mode");
+			set_state(conn, s, !root ? "needs root" : "read-only mode",
+				  false);
 			continue;
 		}
+		if (s->ops.own_thread)
+			continue;	/* its source thread opens it */
 		open_driver(conn, s);
 		if (first && !s->priv)
 			xen_log(&conn->log, XEN_LOG_WARNING,
@@ -215,10 +267,11 @@ static void open_all(struct xen_conn *conn, bool first)
 	}
 }
 
+/* The slot's owner only. */
 static void lose_driver(struct xen_conn *conn, struct driver_slot *s,
 			const char *why)
 {
-	snprintf(s->why, sizeof(s->why), "%s", why);
+	set_state(conn, s, why, false);
 	xen_log(&conn->log, XEN_LOG_ERR,
 		"%s: connection lost (%s); serving the last snapshot, marked stale",
 		s->ops.name, why);
@@ -226,42 +279,229 @@ static void lose_driver(struct xen_conn *conn, struct driver_slot *s,
 	s->priv = NULL;
 }
 
+/* Requests to all sources so far; gatherer only. */
 static uint64_t total_requests(struct xen_conn *conn)
 {
 	uint64_t n = 0;
 	size_t i;
 
-	for (i = 0; i < N_DRIVERS; i++)
-		if (conn->slots[i].priv)
-			n += conn->slots[i].ops.requests(conn->slots[i].priv);
+	for (i = 0; i < N_DRIVERS; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (s->ops.own_thread) {
+			pthread_mutex_lock(&conn->lock);
+			n += s->src.requests;
+			pthread_mutex_unlock(&conn->lock);
+		} else if (s->priv) {
+			n += s->ops.requests(s->priv);
+		}
+	}
 	return n;
 }
 
-/* One gathering: every open driver, then the merge and the publication. */
-static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
+/* ---- the source threads ------------------------------------------------ */
+
+/*
+ * One request to a source thread: opens its driver if it is not open (a
+ * lost one is re-opened here), gathers, and hands the view over.
+ */
+static void source_gather(struct xen_conn *conn, struct driver_slot *s,
+			  const struct xen_dirty *dirty, bool first)
 {
-	struct xen_snapshot *views[N_DRIVERS], *merged;
-	struct timespec t0, t1;
-	uint64_t req0 = total_requests(conn), req1 = 0;
-	bool failed = false;
-	unsigned open_mask = 0;
+	struct xen_snapshot *view = NULL;
+	struct timespec now;
+	uint64_t requests;
+	char why[256];
+
+	if (!s->priv && !open_driver(conn, s) && first)
+		xen_log(&conn->log, XEN_LOG_WARNING, "%s: unavailable: %s",
+			s->ops.name, s->why);
+	if (s->priv && (view = xen_snapshot_new()) != NULL) {
+		if (s->ops.gather(s->priv, s->view, dirty, view, why,
+				  sizeof(why)) < 0) {
+			xen_snapshot_unref(view);
+			view = NULL;
+			s->src.lost_requests += s->ops.requests(s->priv);
+			lose_driver(conn, s, why);
+		} else {
+			xen_snapshot_sort(view);
+			xen_snapshot_unref(s->view);
+			s->view = view;
+		}
+	}
+	requests = s->src.lost_requests + (s->priv ? s->ops.requests(s->priv) : 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&conn->lock);
+	s->src.requests = requests;
+	if (view) {
+		xen_snapshot_unref(s->src.view);
+		s->src.view = xen_snapshot_ref(view);
+		s->src.view_no++;
+		s->good_mono = now;
+		s->delivered = true;
+	}
+	s->src.attempts++;
+	conn->source_news = true;
+	pthread_cond_broadcast(&conn->source_wake);
+	pthread_mutex_unlock(&conn->lock);
+	poke(conn->wake[1]);
+}
+
+/* The thread of an own_thread driver: gathers it each time it is asked. */
+static void *source_thread(void *arg)
+{
+	struct driver_slot *s = arg;
+	struct xen_conn *conn = s->src.conn;
+	struct xen_dirty dirty;
+	bool first = true;
+
+	/* such a driver has no change events: it re-reads everything */
+	xen_dirty_init(&dirty);
+	dirty.full = dirty.tick = true;
+	xen_dirty_seal(&dirty);
+	pthread_mutex_lock(&conn->lock);
+	for (;;) {
+		while (!s->src.asked && !conn->sources_stop)
+			pthread_cond_wait(&conn->source_wake, &conn->lock);
+		if (conn->sources_stop)
+			break;
+		s->src.asked = false;
+		pthread_mutex_unlock(&conn->lock);
+		source_gather(conn, s, &dirty, first);
+		first = false;
+		pthread_mutex_lock(&conn->lock);
+	}
+	pthread_mutex_unlock(&conn->lock);
+	xen_dirty_free(&dirty);
+	if (s->priv)
+		s->ops.close(s->priv);
+	s->priv = NULL;
+	return NULL;
+}
+
+/* Starts a thread for each own_thread driver the first pass kept. */
+static void start_sources(struct xen_conn *conn)
+{
 	size_t i;
 
-	uint64_t start_no;
+	for (i = 0; i < N_DRIVERS; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (!s->ops.own_thread || s->skipped)
+			continue;
+		set_state(conn, s, "no answer yet", false);
+		if (pthread_create(&s->src.thread, NULL, source_thread, s) != 0) {
+			set_state(conn, s, "cannot start its thread", false);
+			xen_log(&conn->log, XEN_LOG_ERR, "%s: cannot start its thread",
+				s->ops.name);
+			continue;
+		}
+		s->src.running = true;
+	}
+}
+
+/*
+ * Asks the source threads for a gathering (all), or only those whose
+ * driver is not open for another try; never waits.  A thread still busy
+ * gathers again once it is done.
+ */
+static void ask_sources(struct xen_conn *conn, bool all)
+{
+	bool any = false;
+	size_t i;
 
 	pthread_mutex_lock(&conn->lock);
-	start_no = ++conn->ctl.started_gatherings;
+	for (i = 0; i < N_DRIVERS; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (s->src.running && (all || !s->open)) {
+			s->src.asked = true;
+			any = true;
+		}
+	}
+	if (any)
+		pthread_cond_broadcast(&conn->source_wake);
+	pthread_mutex_unlock(&conn->lock);
+}
+
+/* Until each source thread carried out its first request, at most
+ * FIRST_VIEW_WAIT_MS (or until the connection closes). */
+static void wait_first_views(struct xen_conn *conn)
+{
+	struct timespec deadline;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += FIRST_VIEW_WAIT_MS / 1000;
+	deadline.tv_nsec += (long)(FIRST_VIEW_WAIT_MS % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&conn->lock);
+	while (!conn->stop) {
+		bool all = true;
+
+		for (i = 0; i < N_DRIVERS; i++)
+			if (conn->slots[i].src.running && !conn->slots[i].src.attempts)
+				all = false;
+		if (all || pthread_cond_timedwait(&conn->source_wake, &conn->lock,
+						  &deadline) != 0)
+			break;
+	}
+	pthread_mutex_unlock(&conn->lock);
+}
+
+/* Ends and joins the source threads; one in a request finishes it first. */
+static void stop_sources(struct xen_conn *conn)
+{
+	size_t i;
+
+	pthread_mutex_lock(&conn->lock);
+	conn->sources_stop = true;
+	pthread_cond_broadcast(&conn->source_wake);
+	pthread_mutex_unlock(&conn->lock);
+	for (i = 0; i < N_DRIVERS; i++)
+		if (conn->slots[i].src.running) {
+			pthread_join(conn->slots[i].src.thread, NULL);
+			conn->slots[i].src.running = false;
+		}
+}
+
+/* ---- the gathering thread ---------------------------------------------- */
+
+/* A gathering of the gatherer's own drivers, for publish(). */
+struct gathering {
+	uint64_t start_no;		/* its number, for the control thread */
+	struct timespec t0;
+	uint64_t req0, req_lost;	/* requests before; of the drivers lost */
+	bool full;
+};
+
+/* Gathers every open driver of the gatherer's own into its view. */
+static void gather_own(struct xen_conn *conn, struct xen_dirty *dirty,
+		       struct gathering *g)
+{
+	size_t i;
+
+	pthread_mutex_lock(&conn->lock);
+	g->start_no = ++conn->ctl.started_gatherings;
 	conn->read_since_gathering = false;
 	pthread_mutex_unlock(&conn->lock);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	conn->last_gathering_mono = t0;
+	g->req0 = total_requests(conn);
+	g->req_lost = 0;
+	g->full = dirty->full;
+	clock_gettime(CLOCK_MONOTONIC, &g->t0);
+	conn->last_gathering_mono = g->t0;
+	conn->gathered_mask = 0;
+	conn->gather_failed = false;
 	xen_dirty_seal(dirty);
 	for (i = 0; i < N_DRIVERS; i++) {
 		struct driver_slot *s = &conn->slots[i];
 		struct xen_snapshot *view;
 		char why[256];
 
-		if (!s->priv)
+		if (s->ops.own_thread || !s->priv)
 			continue;
 		view = xen_snapshot_new();
 		if (!view)
@@ -269,21 +509,56 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 		if (s->ops.gather(s->priv, s->view, dirty, view, why,
 				   sizeof(why)) < 0) {
 			xen_snapshot_unref(view);
-			req1 += s->ops.requests(s->priv);
+			g->req_lost += s->ops.requests(s->priv);
 			lose_driver(conn, s, why);
-			failed = true;
+			conn->gather_failed = true;
 			continue;
 		}
 		xen_snapshot_sort(view);
 		xen_snapshot_unref(s->view);
 		s->view = view;
-		open_mask |= s->ops.source;
+		conn->gathered_mask |= s->ops.source;
 	}
+}
+
+/*
+ * Merges the gatherer's views with the newest ones the source threads
+ * handed over, publishes the result and brings the status up to date.
+ * g is the gathering just done, or NULL when a source thread brought
+ * news: then a snapshot is published only if it brought a new view.
+ */
+static void publish(struct xen_conn *conn, const struct gathering *g)
+{
+	struct xen_snapshot *views[N_DRIVERS], *merged = NULL;
+	struct timespec t1;
+	uint64_t req1 = 0;
+	unsigned open_mask = conn->gathered_mask;
+	bool merge = g != NULL;
+	size_t i;
+
+	pthread_mutex_lock(&conn->lock);
+	for (i = 0; i < N_DRIVERS; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (!s->ops.own_thread) {
+			views[i] = s->view;
+			continue;
+		}
+		views[i] = xen_snapshot_ref(s->src.view);
+		merge |= s->src.view_no != s->src.merged_no;
+		s->src.merged_no = s->src.view_no;
+		if (s->open && s->src.view)
+			open_mask |= s->ops.source;
+	}
+	pthread_mutex_unlock(&conn->lock);
+	if (merge)
+		merged = xen_merge_views(views, N_DRIVERS);
 	for (i = 0; i < N_DRIVERS; i++)
-		views[i] = conn->slots[i].view;
-	merged = xen_merge_views(views, N_DRIVERS);
+		if (conn->slots[i].ops.own_thread)
+			xen_snapshot_unref(views[i]);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	req1 += total_requests(conn);
+	if (g)
+		req1 = g->req_lost + total_requests(conn);
 
 	/* conn->current is written only by this thread: no lock to read it */
 	if (merged)
@@ -292,59 +567,80 @@ static void refresh(struct xen_conn *conn, struct xen_dirty *dirty)
 	if (merged) {
 		clock_gettime(CLOCK_REALTIME, &merged->taken);
 		/* keep the time of the data, not of a failed attempt */
-		if (failed && conn->current)
+		if (g && conn->gather_failed && conn->current)
 			merged->taken = conn->current->taken;
 		merged->generation = ++conn->generation;
 		xen_snapshot_unref(conn->current);
 		conn->current = merged;
-		conn->ctl.published_start = start_no;
+		if (g)
+			conn->ctl.published_start = g->start_no;
 	}
-	conn->refresh_failed = failed || open_mask == 0;
-	if (!conn->refresh_failed) {
-		conn->last_success_mono = t1;
-		clock_gettime(CLOCK_REALTIME, &conn->status.last_success);
+	conn->refresh_failed = conn->gather_failed || open_mask == 0;
+	if (g) {
+		if (!conn->refresh_failed) {
+			conn->last_success_mono = t1;
+			clock_gettime(CLOCK_REALTIME, &conn->status.last_success);
+		}
+		for (i = 0; i < N_DRIVERS; i++)
+			if (conn->gathered_mask & conn->slots[i].ops.source) {
+				conn->slots[i].good_mono = t1;
+				conn->slots[i].delivered = true;
+			}
+		conn->status.refreshes++;
+		conn->status.last_refresh_seconds = elapsed(&g->t0, &t1);
+		conn->status.last_refresh_requests = req1 - g->req0;
+		if (g->full) {
+			conn->status.last_full_refresh_seconds = elapsed(&g->t0, &t1);
+			conn->status.last_full_refresh_requests = req1 - g->req0;
+		}
 	}
 	conn->status.drivers_open = open_mask;
-	conn->status.refreshes++;
-	conn->status.last_refresh_seconds = elapsed(&t0, &t1);
-	conn->status.last_refresh_requests = req1 - req0;
-	if (dirty->full) {
-		conn->status.last_full_refresh_seconds = elapsed(&t0, &t1);
-		conn->status.last_full_refresh_requests = req1 - req0;
-	}
 	describe_unavailable(conn);
-	pthread_cond_broadcast(&conn->published);
+	if (merged)
+		pthread_cond_broadcast(&conn->published);
 	pthread_mutex_unlock(&conn->lock);
-	poke(conn->notify[1]);
+	poke(conn->notify[1]);	/* a snapshot, or log lines */
 }
 
 /*
  * Whether a timer tick may gather nothing: nobody read the data since
  * the last gathering, that gathering is younger than the idle refresh
- * interval, and every open driver's probe says that nothing but running
- * counters changed.  A successful look counts as a refresh for the
+ * interval, no own_thread driver is open (it has no probe), and every
+ * open driver's probe says that nothing but running counters changed.  A successful look counts as a refresh for the
  * staleness limit (the sources answer; the counters served are as old as
  * xdmHostLastRefresh says).
  */
 static bool quiet_tick(struct xen_conn *conn, bool read)
 {
 	struct timespec now;
+	bool own_open = false;
 	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (read || !conn->cfg.idle_refresh_seconds ||
 	    elapsed(&conn->last_gathering_mono, &now) >= conn->cfg.idle_refresh_seconds)
 		return false;
+	/* an own_thread driver has no probe: while open, every tick gathers */
+	pthread_mutex_lock(&conn->lock);
+	for (i = 0; i < N_DRIVERS; i++)
+		own_open |= conn->slots[i].ops.own_thread && conn->slots[i].open;
+	pthread_mutex_unlock(&conn->lock);
+	if (own_open)
+		return false;
 	for (i = 0; i < N_DRIVERS; i++) {
 		struct driver_slot *s = &conn->slots[i];
 
-		if (s->priv && s->ops.probe(s->priv, s->view) != 0)
+		if (!s->ops.own_thread && s->priv &&
+		    s->ops.probe(s->priv, s->view) != 0)
 			return false;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&conn->lock);
 	if (!conn->refresh_failed)
 		conn->last_success_mono = now;
+	for (i = 0; i < N_DRIVERS; i++)
+		if (!conn->slots[i].ops.own_thread && conn->slots[i].open)
+			conn->slots[i].good_mono = now;
 	pthread_mutex_unlock(&conn->lock);
 	return true;
 }
@@ -356,13 +652,18 @@ static void *gather_thread(void *arg)
 	struct xen_conn *conn = arg;
 	struct pollfd fds[1 + N_DRIVERS];
 	struct xen_dirty dirty;
+	struct gathering g;
 	bool abandoned;
 	size_t i;
 
 	open_all(conn, true);
+	start_sources(conn);
+	ask_sources(conn, true);
 	xen_dirty_init(&dirty);
 	dirty.full = true;
-	refresh(conn, &dirty);
+	gather_own(conn, &dirty, &g);
+	wait_first_views(conn);
+	publish(conn, &g);
 	/* one line that says what this agent cannot read or do, and why */
 	pthread_mutex_lock(&conn->lock);
 	if (conn->status.unavailable[0])
@@ -373,7 +674,7 @@ static void *gather_thread(void *arg)
 	poke(conn->notify[1]);	/* the open log lines */
 
 	for (;;) {
-		bool want, want_full, tick, read, reopened = false;
+		bool want, want_full, tick, read, news, reopened = false;
 		size_t nfds = 1;
 		size_t owner[1 + N_DRIVERS];
 
@@ -381,7 +682,8 @@ static void *gather_thread(void *arg)
 		fds[0].events = POLLIN;
 		for (i = 0; i < N_DRIVERS; i++) {
 			struct driver_slot *s = &conn->slots[i];
-			int fd = s->priv ? s->ops.event_fd(s->priv) : -1;
+			int fd = !s->ops.own_thread && s->priv
+				 ? s->ops.event_fd(s->priv) : -1;
 
 			if (fd < 0)
 				continue;
@@ -399,7 +701,9 @@ static void *gather_thread(void *arg)
 		want_full = conn->want_full;
 		tick = conn->want_tick;
 		read = conn->read_since_gathering;
+		news = conn->source_news;
 		conn->want_refresh = conn->want_full = conn->want_tick = false;
+		conn->source_news = false;
 		if (conn->stop) {
 			pthread_mutex_unlock(&conn->lock);
 			break;
@@ -417,7 +721,8 @@ static void *gather_thread(void *arg)
 		}
 		if (want || tick) {
 			for (i = 0; i < N_DRIVERS; i++)
-				reopened |= open_driver(conn, &conn->slots[i]);
+				if (!conn->slots[i].ops.own_thread)
+					reopened |= open_driver(conn, &conn->slots[i]);
 			dirty.tick = true;
 			if (tick && conn->cfg.full_refresh_every &&
 			    ++conn->timer_ticks % conn->cfg.full_refresh_every == 0)
@@ -426,15 +731,30 @@ static void *gather_thread(void *arg)
 			if (!want && !xen_dirty_any_event(&dirty) && quiet_tick(conn, read))
 				dirty.tick = false;
 		}
-		if (xen_dirty_any(&dirty))
-			refresh(conn, &dirty);
+		if (xen_dirty_any(&dirty)) {
+			/* the source threads gather meanwhile; what they hand
+			 * over later is merged when it comes */
+			ask_sources(conn, true);
+			gather_own(conn, &dirty, &g);
+			publish(conn, &g);
+		} else {
+			/* a quiet tick still lets a lost source try again */
+			if (want || tick)
+				ask_sources(conn, false);
+			if (news)
+				publish(conn, NULL);
+		}
 		xen_dirty_free(&dirty);
 	}
 	for (i = 0; i < N_DRIVERS; i++) {
+		if (conn->slots[i].ops.own_thread)
+			continue;	/* its source thread closes it */
 		if (conn->slots[i].priv)
 			conn->slots[i].ops.close(conn->slots[i].priv);
 		conn->slots[i].priv = NULL;
 	}
+	/* before finished: an abandoned gatherer frees conn only after them */
+	stop_sources(conn);
 	pthread_mutex_lock(&conn->lock);
 	conn->finished = true;
 	abandoned = conn->abandoned && --conn->threads_left == 0;
@@ -754,7 +1074,8 @@ int xen_driver_ops_complete(struct xen_driver_ops *out,
 {
 	if (!in->name || !in->open || !in->close ||
 	    (!in->gather && !in->control) || (in->gather && !in->source) ||
-	    (in->event_fd && !in->read_events))
+	    (in->event_fd && !in->read_events) ||
+	    (in->own_thread && (in->event_fd || in->probe)))
 		return -1;
 	*out = *in;
 	if (!out->wanted)
@@ -774,8 +1095,10 @@ static void conn_free(struct xen_conn *conn)
 {
 	size_t i;
 
-	for (i = 0; i < N_DRIVERS; i++)
+	for (i = 0; i < N_DRIVERS; i++) {
 		xen_snapshot_unref(conn->slots[i].view);
+		xen_snapshot_unref(conn->slots[i].src.view);
+	}
 	xen_snapshot_unref(conn->current);
 	close(conn->wake[0]);
 	close(conn->wake[1]);
@@ -783,6 +1106,7 @@ static void conn_free(struct xen_conn *conn)
 	close(conn->notify[1]);
 	free(conn->ctl.done);
 	xen_log_queue_destroy(&conn->log);
+	pthread_cond_destroy(&conn->source_wake);
 	pthread_cond_destroy(&conn->control_wake);
 	pthread_cond_destroy(&conn->published);
 	pthread_mutex_destroy(&conn->lock);
@@ -795,7 +1119,7 @@ struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
 	size_t i;
 
 	/* the gathering table holds data drivers only */
-	for (i = 0; i < N_DRIVERS; i++)
+	for (i = 0; i < N_DRIVERS; i++) {
 		if (xen_driver_ops_complete(&conn->slots[i].ops,
 					    driver_table[i]) < 0 ||
 		    !driver_table[i]->gather) {
@@ -803,6 +1127,8 @@ struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
 			errno = EINVAL;
 			return NULL;
 		}
+		conn->slots[i].src.conn = conn;
+	}
 	conn->cfg = *cfg;
 	conn->read_write = cfg->mode == XEN_MODE_READ_WRITE ||
 			   (cfg->mode == XEN_MODE_AUTO && geteuid() == 0);
@@ -823,6 +1149,7 @@ struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg)
 	pthread_mutex_init(&conn->lock, NULL);
 	pthread_cond_init(&conn->published, NULL);
 	pthread_cond_init(&conn->control_wake, NULL);
+	pthread_cond_init(&conn->source_wake, NULL);
 	xen_log(&conn->log, XEN_LOG_NOTICE, "xen: opening in %s mode",
 		conn->read_write ? "read-write" : "read-only");
 	if (pthread_create(&conn->thread, NULL, gather_thread, conn) != 0) {
@@ -870,6 +1197,7 @@ void xen_conn_close(struct xen_conn *conn, xen_log_sink sink, void *opaque)
 	conn->stop = true;
 	pthread_cond_broadcast(&conn->control_wake);
 	pthread_cond_broadcast(&conn->published);
+	pthread_cond_broadcast(&conn->source_wake);
 	pthread_mutex_unlock(&conn->lock);
 	poke(conn->wake[1]);
 	clock_gettime(CLOCK_REALTIME, &deadline);
@@ -987,6 +1315,7 @@ bool xen_conn_wait(struct xen_conn *conn, uint64_t generation, int timeout_ms)
 void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
 {
 	struct timespec now;
+	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&conn->lock);
@@ -996,6 +1325,19 @@ void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
 	if (conn->cfg.stale_after_seconds && conn->generation > 0 &&
 	    elapsed(&conn->last_success_mono, &now) >
 		    conn->cfg.stale_after_seconds)
+		st->stale = true;
+	/* per source: a hung xend leaves the others fresh, and is named */
+	st->stale_sources = 0;
+	for (i = 0; i < N_DRIVERS; i++) {
+		const struct driver_slot *s = &conn->slots[i];
+
+		if (s->delivered &&
+		    (!s->open || (conn->cfg.stale_after_seconds &&
+				  elapsed(&s->good_mono, &now) >
+					  conn->cfg.stale_after_seconds)))
+			st->stale_sources |= s->ops.source;
+	}
+	if (st->stale_sources)
 		st->stale = true;
 	/* what control cannot do, and why */
 	if (!conn->read_write || (conn->ctl.wanted && (conn->ctl.state == XEN_CONTROL_NONE ||

@@ -2,10 +2,11 @@
  * The connection to a Xen host, after libvir's virConnect: opened in a
  * mode, it holds the table of drivers and publishes immutable snapshots.
  *
- * All Xen I/O happens on the connection's own gathering thread, so a
- * caller never waits on Xen: it takes the latest snapshot, asks for a
- * refresh, and polls xen_conn_notify_fd() to learn that a new snapshot
- * (or a log line) is ready.
+ * All Xen I/O happens on the connection's own threads (the gathering
+ * thread, and one per source that can stall, see own_thread in
+ * xen_driver.h), so a caller never waits on Xen: it takes the latest
+ * snapshot, asks for a refresh, and polls xen_conn_notify_fd() to learn
+ * that a new snapshot (or a log line) is ready.
  */
 #ifndef XEN_CONN_H
 #define XEN_CONN_H
@@ -41,7 +42,8 @@ struct xen_conn_config {
 	 * I/O) of a host nobody reads are therefore refreshed this often.
 	 */
 	unsigned idle_refresh_seconds;
-	/* a snapshot older than this is reported stale (0: never) */
+	/* a source whose last good gathering is older than this is
+	 * reported stale, and the snapshot with it (0: never) */
 	unsigned stale_after_seconds;
 	/* passed to the drivers; NULL means the usual place */
 	const char *xend_url, *proc_root, *sys_root;
@@ -60,6 +62,13 @@ enum xen_control_state {
 struct xen_conn_status {
 	bool read_write;		/* effective mode */
 	unsigned drivers_open;		/* XEN_SRC_* */
+	/*
+	 * XEN_SRC_* of the sources whose data in the snapshot is stale: lost,
+	 * or not gathered (or looked at) well for stale_after_seconds.  A
+	 * source that never gave data is unavailable, not stale.
+	 */
+	unsigned stale_sources;
+	/* the gathering is failing or overdue, or stale_sources is not 0 */
 	bool stale;
 	struct timespec last_success;	/* wall clock of the last good refresh */
 	char unavailable[512];		/* what cannot be read or done, and why */
@@ -76,9 +85,11 @@ struct xen_conn;
  * thread can be made, or (EINVAL) a driver breaks the table's contract. */
 struct xen_conn *xen_conn_open(const struct xen_conn_config *cfg);
 /*
- * Stops and joins the gathering thread and hands the last log lines to
- * sink (may be NULL).  A thread stuck for 3 s in a request that cannot be
- * interrupted (libxenstore's calls to a hung xenstored) is abandoned:
+ * Stops and joins the gathering thread, which first ends and joins its
+ * source threads, and hands the last log lines to sink (may be NULL).  A
+ * thread stuck for 3 s in a request that cannot be interrupted
+ * (libxenstore's calls to a hung xenstored, or a source thread's request
+ * to a hung xend, which ends within 5 s) is abandoned:
  * it frees the connection itself when the request returns, the object
  * holding this code is pinned in memory (RTLD_NODELETE) so an unloaded
  * plugin's thread never runs unmapped code, and sink gets an error line

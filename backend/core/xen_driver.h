@@ -18,13 +18,24 @@
  *                          only when every open driver has a probe)
  *             gather       NULL: a control-only driver, never gathered
  *             control      NULL: the driver cannot act on domains
+ *             own_thread   false: gathered on the gathering thread with the
+ *                          others.  true, for a source whose requests can
+ *                          stall (a remote daemon such as xend): the
+ *                          connection gathers it on a thread of its own,
+ *                          so it never holds back the others; such a
+ *                          driver has neither event_fd nor probe (it is
+ *                          polled whenever the others gather, and keeps
+ *                          every refresh tick gathering while it is open)
  * A driver sets only what it implements and writes no stubs: the
  * connection checks the table once, in xen_driver_ops_complete(), and
  * refuses to open with a table that breaks this contract.
  *
- * Threads: the data operations (event_fd, read_events, gather, requests)
- * are called on the connection's gathering thread only, never two at
- * once, so a driver needs no locking of its own.  control is called on
+ * Threads: the data operations (open, close, event_fd, read_events,
+ * probe, gather, requests) are called on one thread only, never two at
+ * once, so a driver needs no locking of its own: the connection's
+ * gathering thread, or for an own_thread driver its source thread, which
+ * alone opens, gathers and closes that instance (the gathering thread
+ * only merges the views it hands over).  control is called on
  * the connection's control thread only, on an instance that thread
  * opened for control alone and never gathers from: two instances of one
  * driver share nothing.
@@ -77,6 +88,7 @@ struct xen_driver_ops {
 	const char *name;
 	unsigned source;	/* XEN_SRC_* */
 	bool needs_privilege;	/* opened only by root */
+	bool own_thread;	/* gathered on a thread of its own (see above) */
 	/* Whether this host's configuration asks for it (NULL: always).
 	 * A driver not wanted is neither opened nor reported missing. */
 	bool (*wanted)(const struct xen_driver_env *env);

@@ -3,7 +3,9 @@
  * through its SXP-over-HTTP server (unix socket or TCP).  It only reads:
  * the running domains, the managed domains that are not running, and the
  * host.  xend sends no change notifications, so every gathering re-reads
- * everything (three requests).
+ * everything (three requests).  A xend that hangs holds a request for up
+ * to XEND_TIMEOUT_MS: the connection gathers it on a thread of its own
+ * (own_thread), so the other sources are not held back meanwhile.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -328,6 +330,7 @@ const struct xen_driver_ops xen_xend_driver = {
 	.name = "xend",
 	.source = XEN_SRC_XEND,
 	.needs_privilege = false,
+	.own_thread = true,
 	.wanted = xend_wanted,
 	.open = xend_open,
 	.close = xend_close,

@@ -116,6 +116,7 @@ scalar XENSNMP_HOST_OID XENHOST_LAST_REFRESH xdmHostLastRefresh
 scalar XENSNMP_HOST_OID XENHOST_SNAPSHOT_STATE xdmHostSnapshotState
 scalar XENSNMP_HOST_OID XENHOST_REFRESH_INTERVAL xdmHostRefreshInterval
 scalar XENSNMP_HOST_OID XENHOST_UNAVAILABLE xdmHostUnavailable
+scalar XENSNMP_HOST_OID XENHOST_STALE_SOURCES xdmHostStaleSources
 column XENSNMP_DOMAIN_TABLE_OID XENDOM_INDEX xdmDomainIndex
 column XENSNMP_DOMAIN_TABLE_OID XENDOM_ID xdmDomainId
 column XENSNMP_DOMAIN_TABLE_OID XENDOM_NAME xdmDomainName
@@ -344,7 +345,7 @@ check_enum xdmDomainShutdownReason xensnmp_shutdown_reason \
 	softReset=XENSNMP_SHUTDOWN_SOFT_RESET unknown=XENSNMP_SHUTDOWN_UNKNOWN
 check_enum xdmHostAccessMode xensnmp_access_mode \
 	readOnly=XENSNMP_ACCESS_READ_ONLY readWrite=XENSNMP_ACCESS_READ_WRITE
-for obj in xdmHostDrivers xdmDomainDataSources xdmVcpuDataSources; do
+for obj in xdmHostDrivers xdmHostStaleSources xdmDomainDataSources xdmVcpuDataSources; do
 	check_enum $obj xensnmp_source_bit \
 		xenstore=XENSNMP_SOURCE_XENSTORE xend=XENSNMP_SOURCE_XEND \
 		hypervisor=XENSNMP_SOURCE_HYPERVISOR dom0Stats=XENSNMP_SOURCE_DOM0_STATS

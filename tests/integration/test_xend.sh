@@ -69,6 +69,35 @@ check_eq "rows kept from the other drivers" 5 "$(get xdmHostDomainCount.0)"
 sim xend-fault none >/dev/null
 wait_for 10 sh -c "grep -q 'xend: connection restored' $T/agent.log" && pass "xend back" || fail "xend back"
 
+# --- a hung xend holds back no other source, and is named stale alone ---
+# xend is gathered on a thread of its own: a change xenstore reports is
+# served at once, however long xend's requests hang (up to 5 s each)
+no_stale() { [ -z "$(bits xdmHostStaleSources.0)" ]; }
+wait_for 10 no_stale && pass "no stale source" || fail "stale sources: [$(bits xdmHostStaleSources.0)]"
+sim xend-fault slow 8000 >/dev/null
+sleep 1.5	# a gathering of xend is under way, and hangs
+for n in 1 2 3; do
+	id=$((20 + n))
+	t0=$EPOCHREALTIME
+	sim add $id name=hung$n vcpus=1 >/dev/null
+	wait_for 8 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainName.$id | grep -q hung$n" || true
+	ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+	[ "$ms" -lt 1500 ] && pass "xenstore change $n served in $ms ms while xend hangs" ||
+		fail "xenstore change $n took $ms ms while xend hangs"
+	sleep "0.$((RANDOM % 9 + 1))"	# another moment of xend's hang
+done
+xend_stale() { [ "$(bits xdmHostStaleSources.0)" = 'xend(1)' ]; }
+wait_for 10 xend_stale && pass "xdmHostStaleSources names xend, and only xend" ||
+	fail "stale sources while xend hangs: [$(bits xdmHostStaleSources.0)]"
+check_eq "a stale source makes the snapshot stale" stale "$(get xdmHostSnapshotState.0)"
+check_eq "xend's last rows are kept" stopped1 "$(get xdmDomainName.$key)"
+sim xend-fault none >/dev/null
+wait_for 15 no_stale && pass "xend answers again: no stale source" ||
+	fail "stale sources after xend answers again: [$(bits xdmHostStaleSources.0)]"
+check_eq "fresh again" fresh "$(get xdmHostSnapshotState.0)"
+check_eq "xend's view of a domain added while it hung" 'xenstore(0) xend(1) hypervisor(2)' "$(bits xdmDomainDataSources.21)"
+for n in 1 2 3; do sim remove $((20 + n)) >/dev/null; done
+
 # --- nonsense and a dead xend: errors, no crash ---
 sim xend-fault garbage >/dev/null
 wait_for 10 sh -c "grep -q 'malformed SXP' $T/agent.log" && pass "malformed SXP said" || fail "malformed SXP said"

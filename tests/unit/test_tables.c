@@ -203,6 +203,23 @@ static void test_host_unavailable_fits_its_size(void **state)
 	assert_false(xensnmp_host_value(XENHOST_CPUS, f->snap, &st, 5, &f->var));
 }
 
+static void test_host_stale_sources(void **state)
+{
+	struct fixture *f = *state;
+	struct xen_conn_status st;
+
+	memset(&st, 0, sizeof(st));
+	st.drivers_open = XEN_SRC_XENSTORE | XEN_SRC_XEND;
+	st.stale_sources = XEN_SRC_XEND;
+	snmp_free_var_internals(&f->var);
+	memset(&f->var, 0, sizeof(f->var));
+	assert_true(xensnmp_host_value(XENHOST_STALE_SOURCES, f->snap, &st, 5,
+				       &f->var));
+	/* XenDataSources: xend is bit 1, the second from the top */
+	assert_int_equal(f->var.val_len, 1);
+	assert_int_equal(f->var.val.string[0], 1 << (7 - XENSNMP_SOURCE_XEND));
+}
+
 static void test_timestamp(void **state)
 {
 	struct timespec zero = { 0, 0 }, since = { 100, 0 }, now = { 103, 500000000 };
@@ -228,6 +245,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_unavailable_fits_its_size,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_stale_sources, setup, teardown),
 		cmocka_unit_test(test_timestamp),
 	};
 
