@@ -48,6 +48,8 @@ cp -a /usr/share/cacti "$C"
 for d in cache log rra; do rm -f "$C/site/$d"; mkdir -p "$C/site/$d"; done
 rm -f "$C/site/resource"; cp -a /usr/share/cacti/resource "$C/site/resource"
 rm -f "$C/site/include/config.php"
+# the housekeeping poller.php starts in the background would outlive the test
+for f in poller_maintenance poller_reports; do echo '<?php' >"$C/site/$f.php"; done
 cat >"$C/site/include/config.php" <<CONF
 <?php
 \$database_type = 'mysql'; \$database_default = getenv('CACTI_DB') ?: 'cacti'; \$database_hostname = 'localhost';
@@ -197,5 +199,16 @@ check_eq "after the reboot: web1 under its new index" "$(printf '0 Domain-0\n2 d
 	"$(cache xensnmp_domains xdmDomainName)"
 check_eq "after the reboot: web1's UUID under its new index" "21 4F 77 AB D2 30 19 58 E8 3B AB 6F BF 21 18 F8 80" \
 	"$(cache xensnmp_domains xdmDomainUUID | grep '^21 ')"
+# web1's graphs followed it: its data sources are now index 21's, and the
+# next poll stores domid 21's values in web1's RRDs
+check_eq "after the reboot: web1's data sources (CPU, memory) moved to index 21" "2 0" \
+	"$(sql_db cacti "SELECT COUNT(*) FROM data_local WHERE host_id = $hid AND snmp_index = '21'") $(sql_db cacti "SELECT COUNT(*) FROM data_local WHERE host_id = $hid AND snmp_index = '1'")"
+sleep 1	# rrdtool takes one update a second per file
+cphp "$C/site/poller.php" --force >>"$T/poller.log" 2>&1 || true
+rrd=$(sql_db cacti "SELECT dtd.data_source_path FROM data_local dl JOIN data_template_data dtd ON dtd.local_data_id = dl.id
+	JOIN data_template dt ON dt.id = dl.data_template_id WHERE dl.host_id = $hid AND dl.snmp_index = '21' AND dt.name = 'Xen domain - Memory'")
+check_eq "after the reboot: web1's memory RRD holds domid 21's values" \
+	"$(get xdmDomainMemCurrent.21) $(get xdmDomainMemTarget.21)" \
+	"$(rrdtool lastupdate "${rrd/<path_rra>/$C/site/rra}" 2>&1 | awk 'NR == 1 { for (k = 1; k <= NF; k++) c[$k] = k + 1 } NR == 3 { print $c["mem_current"], $c["mem_target"] }')"
 stop_agent
 finish
