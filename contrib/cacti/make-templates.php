@@ -75,7 +75,7 @@ $profile_row   = db_fetch_row_prepared('SELECT step, heartbeat FROM data_source_
 $cdef_cpu = save(array('id' => 0, 'hash' => h('cdef/ns-to-percent'), 'system' => 0,
 	'name' => 'Xen - Nanoseconds per second to percent of a CPU'), 'cdef');
 save(array('id' => 0, 'hash' => h('cdef/ns-to-percent/1'), 'cdef_id' => $cdef_cpu, 'sequence' => 1,
-	'type' => 6, 'value' => 'CURRENT_DATA_SOURCE,10000000,/'), 'cdef_items');
+	'type' => CVDEF_ITEM_TYPE_STRING, 'value' => 'CURRENT_DATA_SOURCE,10000000,/'), 'cdef_items');
 
 /*
  * One graph per data query row.  Counters are DERIVE with minimum 0: a
