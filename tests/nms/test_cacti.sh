@@ -49,7 +49,7 @@ for d in cache log rra; do rm -f "$C/site/$d"; mkdir -p "$C/site/$d"; done
 rm -f "$C/site/resource"; cp -a /usr/share/cacti/resource "$C/site/resource"
 rm -f "$C/site/include/config.php"
 # the housekeeping poller.php starts in the background would outlive the test
-for f in poller_maintenance poller_reports; do echo '<?php' >"$C/site/$f.php"; done
+for f in poller_maintenance poller_reports poller_spikekill poller_automation poller_dsstats poller_boost poller_rrdcheck; do echo '<?php' >"$C/site/$f.php"; done
 cat >"$C/site/include/config.php" <<CONF
 <?php
 \$database_type = 'mysql'; \$database_default = getenv('CACTI_DB') ?: 'cacti'; \$database_hostname = 'localhost';
@@ -210,5 +210,8 @@ rrd=$(sql_db cacti "SELECT dtd.data_source_path FROM data_local dl JOIN data_tem
 check_eq "after the reboot: web1's memory RRD holds domid 21's values" \
 	"$(get xdmDomainMemCurrent.21) $(get xdmDomainMemTarget.21)" \
 	"$(rrdtool lastupdate "${rrd/<path_rra>/$C/site/rra}" 2>&1 | awk 'NR == 1 { for (k = 1; k <= NF; k++) c[$k] = k + 1 } NR == 3 { print $c["mem_current"], $c["mem_target"] }')"
+# nothing poller.php started outlives the test
+bg_done() { ! pgrep -f -- "$C/site/poller_" >/dev/null; }
+wait_for 20 bg_done || log "poller.php's background scripts still running: $(pgrep -af -- "$C/site/poller_")"
 stop_agent
 finish
