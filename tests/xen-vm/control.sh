@@ -6,7 +6,8 @@
 # control_readonly_checks runs against the unprivileged agent.
 
 V3=(-v3 -l authPriv -u xenops -a SHA-256 -A "$V3_AUTH" -x AES -X "$V3_PRIV" -t 15 -r 0 -OU "${MIBOPTS[@]}")
-v3get() { snmpget "${V3[@]}" -Oqv "$ADDR" "XEN-DOMAIN-MIB::$1" 2>&1; }
+q_start V "${V3[@]}" "$ADDR"	# (scenario.sh's q and q_start)
+v3get() { q V get qv "XEN-DOMAIN-MIB::$1"; }
 # uuid_index UUID: the control table's index (the 16 octets in decimal)
 uuid_index() {
 	local u=${1//-/} i
@@ -20,7 +21,7 @@ CTL_LOCK="" CTL_OUT=""
 ctl_set() {
 	local rc=0
 	CTL_LOCK=$(v3get xdmControlSpinLock.0)
-	CTL_OUT=$(snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$CTL_LOCK" "$@" 2>&1) || rc=$?
+	CTL_OUT=$(q V set - "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$CTL_LOCK" "$@") || rc=$?
 	return $rc
 }
 # result_settled: the newest request in the results table is no longer
@@ -28,7 +29,7 @@ ctl_set() {
 # domain's control row went with it.  RESULT_N, RESULT_STATUS: that row.
 result_settled() {
 	local l
-	l=$(snmpwalk "${V3[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xdmResultStatus 2>/dev/null | tail -n 1)
+	l=$(q V walk q XEN-DOMAIN-MIB::xdmResultStatus | tail -n 1)
 	RESULT_N=${l%% *}; RESULT_N=${RESULT_N##*.}; RESULT_STATUS=${l#* }
 	[[ $RESULT_N =~ ^[0-9]+$ ]] && [ "$RESULT_STATUS" != inProgress ]
 }
@@ -49,14 +50,14 @@ traps_with() {
 # contains every STRING; TRAP_T is when it arrived
 trap_seen() {
 	local since=$1; shift
-	TRAP_T=$(traps_with "$@" | awk -v s="$since" '/^T / && $2 >= s { print $2; exit }')
+	TRAP_T=$(traps_with "$@" | awk -v s="$since" -v off="$UPTIME_EPOCH" '/^U / && $2 + off >= s { printf "%.2f\n", $2 + off; exit }')
 	[ -n "$TRAP_T" ]
 }
 # act NAME ACTION-DESCRIPTION EFFECT-TEST VARBIND...: the SET, then the effect
 # seen by xl; prints the SET-to-effect time into the pass line
 act() {
 	local name=$1 what=$2 effect=$3 out t0; shift 3
-	t0=$(now)
+	t0=$EPOCHREALTIME
 	if ! ctl_set "$@"; then fail "$what: snmpset refused: $CTL_OUT"; return 1; fi
 	if wait_for "$(scaled 60)" "$effect" "$name"; then
 		ACT_T=$t0
@@ -78,10 +79,11 @@ check_result() {	# check_result UUID WHAT: the newest result is UUID's, a succes
 # the MIB's hint without leading zeros), its delay reported
 check_trap() {
 	local since=$1 what=$2; shift 2
-	if wait_for 5 trap_seen "$since" "$@"; then
+	# (the handler's start is the emulator's speed: the bound is scaled)
+	if wait_for "$(scaled 5)" trap_seen "$since" "$@"; then
 		pass "$what: notification received $(diff_s "$since" "$TRAP_T")s later"
 		TRAP_TIMES="$TRAP_TIMES $what=$(diff_s "$since" "$TRAP_T")s"
-	else fail "$what: no notification with [$*] within 5 s (traps: $(grep -c '^T ' "$TRAP_LOG"))"; fi
+	else fail "$what: no notification with [$*] within $(scaled 5) s (traps: $(grep -c '^U ' "$TRAP_LOG"))"; fi
 }
 
 control_checks() {
@@ -89,7 +91,7 @@ control_checks() {
 	SET_TIMES="" TRAP_TIMES=""
 	guest_cfg xvm-ctl 96 128 1 2 600
 	echo "vif = [ 'mac=00:16:3e:5a:17:02,bridge=$BRIDGE,script=$VIF_SCRIPT' ]" >> "$W/xvm-ctl.cfg"
-	local t_create; t_create=$(now)
+	local t_create; t_create=$EPOCHREALTIME
 	if ! xl_create xvm-ctl; then fail "xl create xvm-ctl"; cat "$W/xl-create-xvm-ctl.log"; return; fi
 	local cid uuid idx out t left
 	cid=$(xl domid xvm-ctl)
@@ -110,10 +112,10 @@ control_checks() {
 		check_trap "$t1" "pause: xdmActionFinished" xdmActionFinished "$(uuid_groups "$uuid")" success
 		act xvm-ctl "unpause" is_unpaused "XEN-DOMAIN-MIB::xdmControlAction$idx" i unpause
 		check_result "$uuid" unpause
-		out=$(snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$lock1" \
-			"XEN-DOMAIN-MIB::xdmControlAction$idx" i pause 2>&1)
+		out=$(q V set - "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$lock1" \
+			"XEN-DOMAIN-MIB::xdmControlAction$idx" i pause)
 		check_match "the pause PDU resent: inconsistentValue" 'inconsistentValue' "$out"
-		sleep 2
+		snooze 2
 		if is_unpaused xvm-ctl; then pass "the resent pause did nothing (xl: $(xl_state xvm-ctl))"
 		else fail "the resent pause paused the domain (xl: $(xl_state xvm-ctl))"; fi
 	}
@@ -123,11 +125,11 @@ control_checks() {
 	check_match "memory target below the range: wrongValue" 'wrongValue' "$out"
 	ctl_set "XEN-DOMAIN-MIB::xdmControlAction.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0" i pause; out=$CTL_OUT
 	check_match "pause of Domain-0: wrongValue" 'wrongValue' "$out"
-	out=$(snmpset "${SNMPOPTS[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i 1 2>&1)
+	out=$(q S set - "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i 1)
 	check_match "SET with the read-only v2c community refused" 'noAccess|notWritable|authorizationError|noSuchName' "$out"
 
 	# memory target: the toolstack's memory/target node and xl's view
-	t=$(now)
+	t=$EPOCHREALTIME
 	if ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 81920; then
 		mem_is() { [ "$(xenstore-read "/local/domain/$cid/memory/target" 2>/dev/null)" = 81920 ]; }
 		if wait_for "$(scaled 30)" mem_is; then
@@ -139,14 +141,14 @@ control_checks() {
 	else fail "memory target: snmpset refused: $CTL_OUT"; fi
 
 	# online vCPUs: 2 of 2
-	t=$(now)
+	t=$EPOCHREALTIME
 	if ctl_set "XEN-DOMAIN-MIB::xdmControlVcpusOnline$idx" u 2; then
 		vcpus_online() { [ "$(xl vcpu-list xvm-ctl 2>/dev/null | awk 'NR > 1 && $5 !~ /p/ { n++ } END { print n + 0 }')" = 2 ]; }
-		if wait_for "$(scaled 10)" vcpus_online; then	# (never seen yet: a minute less to wait)
+		if wait_for "$(scaled 10)" vcpus_online; then
 			pass "2 vCPUs online: xl vcpu-list shows them $(diff_s "$t" "$POLL_T")s after snmpset started"
 			SET_TIMES="$SET_TIMES vcpus=$(diff_s "$t" "$POLL_T")s"
-		else	# the toolstack's part is cpu/1/availability, checked next; onlining is the guest's
-			skip "2 vCPUs online in the guest: not seen (vCPU 1 did not come up in the busybox guest; its cause is not known): xl vcpu-list: $(xl vcpu-list xvm-ctl 2>&1 | tail -n +2 | tr '\n' '|')"
+		else	# the toolstack's part is cpu/1/availability; the guest's init onlines the vCPU
+			fail "2 vCPUs online: not seen within $(scaled 10) s: xl vcpu-list: $(xl vcpu-list xvm-ctl 2>&1 | tail -n +2 | tr '\n' '|')"
 		fi
 		check_eq "cpu/1/availability" online "$(xenstore-read "/local/domain/$cid/cpu/1/availability" 2>&1)"
 		check_result "$uuid" vcpus
@@ -223,6 +225,6 @@ control_lifecycle_checks() {
 
 control_readonly_checks() {
 	local out
-	out=$(snmpset "${V3[@]}" "$ADDR" "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$(v3get xdmControlSpinLock.0)" 2>&1)
+	out=$(q V set - "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$(v3get xdmControlSpinLock.0)")
 	check_match "read-only agent: SET of the spin lock refused (notWritable)" 'notWritable' "$out"
 }

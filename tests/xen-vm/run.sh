@@ -54,15 +54,19 @@ mkdir -p "$X/bin" "$X/mib/ietf" "$X/out"
 cp "$AGENT" "$X/bin/xensnmpd"
 # vecstress (stress-exec.sh): static, so that it needs nothing of the root
 gcc -O1 -static -o "$X/bin/vecstress" "$here/vecstress.c" 2>/dev/null || echo "xen-vm: cannot build vecstress (stress-exec.sh needs it)" >&2
+# snmpq: the scenario's SNMP queries in one process (snmpq.c), against the
+# root's net-snmp library
+gcc -O2 -Wall -Wextra -Werror -o "$X/bin/snmpq" "$here/snmpq.c" $(net-snmp-config --libs) ||
+	die "cannot build snmpq (libsnmp-dev missing?): cannot run the real-Xen tests"
 cp "$top/mib/XEN-DOMAIN-MIB.txt" "$X/mib/"
 cp -r "$top/mib/ietf/." "$X/mib/ietf/"
 cp "$here/control.sh" "$here/vmmib.sh" "$top/contrib/snmpd-xensnmp-control.conf" "$X/"
 cp "${XENVM_SCENARIO:-$here/scenario.sh}" "$X/scenario.sh"	# XENVM_SCENARIO: another dom0 script (stress-xl.sh)
 cp "$here/dom0-init.sh" "$X/init"
 chmod 755 "$X" "$X/bin" "$X/scenario.sh" "$X/init"
-cp "$CACHE/vmlinuz" "$CACHE/guest.cpio.gz" "$X/"
-missing=$(chroot "$R" ldd /xentest/bin/xensnmpd 2>&1 | grep 'not found')
-[ -z "$missing" ] || die "the dom0 root lacks libraries xensnmpd needs (add them to setup.sh):
+cp "$CACHE/vmlinux" "$CACHE/guest.cpio.gz" "$X/"
+missing=$(for b in xensnmpd snmpq; do chroot "$R" ldd "/xentest/bin/$b" 2>&1 | grep 'not found'; done)
+[ -z "$missing" ] || die "the dom0 root lacks libraries xensnmpd or snmpq needs (add them to setup.sh):
 $missing"
 
 # --- boot ------------------------------------------------------------------------

@@ -19,32 +19,71 @@ XS_GROUP=xenstore-access
 AX_GROUP=agentx
 
 passes=0 fails=0 skips=0
-start=$(date +%s.%N)
+start=$EPOCHREALTIME
 rm -rf "$W"; mkdir -p "$W"
 
-now() { date +%s.%N; }
+# In this dom0 every process started costs a large share of a second (a PV
+# guest's page-table updates are emulated hypercalls), so the helpers
+# below start none where bash can do the work: times come from
+# $EPOCHREALTIME in integer microseconds, waits read a pipe nobody writes,
+# and the SNMP queries go to two long-lived snmpq processes (snmpq.c).
+now() { echo "$EPOCHREALTIME"; }
+us_of() {	# us_of VAR TIME: TIME (seconds, as $EPOCHREALTIME) in microseconds, into VAR
+	local sec=${2%.*} frac=000000
+	[[ $2 == *.* ]] && frac=${2#*.}000000
+	printf -v "$1" '%d' $(( sec * 1000000 + 10#${frac:0:6} ))
+}
+fmt_us() {	# fmt_us MICROSECONDS: as seconds with two decimals
+	local d=$1 sign=""
+	((d < 0)) && { sign=-; d=$((-d)); }
+	d=$(( (d + 5000) / 10000 ))
+	printf '%s%d.%02d' "$sign" $((d / 100)) $((d % 100))
+}
+SLEEP_FIFO=$W/sleep.fifo
+mkfifo "$SLEEP_FIFO"
+exec {SLEEP_FD}<>"$SLEEP_FIFO"
+snooze() { read -r -t "$1" -u "$SLEEP_FD" _ || true; }	# snooze SECONDS
 
 # How fast this emulation runs.  A fixed CPU-bound loop in dom0 is timed and
-# compared with 1 s (about what it takes on a quiet two-core host); every
+# compared with 0.25 s (about what it takes on a quiet two-core host); every
 # bound that is about the emulator's speed (an xl call, a daemon's start, a
 # guest's boot) is multiplied by SLOW, so a slower machine is slower, not
 # failing.  Bounds that are about the agent (a row seen after the event it
 # watched) stay 2 s, measured from that event.
 calibrate() {
-	local t i=0
-	t=$(now)
-	while [ $i -lt 20000 ]; do i=$((i + 1)); done
-	awk -v a="$t" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'
+	local t0 t1 i=0
+	us_of t0 "$EPOCHREALTIME"
+	while [ $i -lt 5000 ]; do i=$((i + 1)); done
+	us_of t1 "$EPOCHREALTIME"
+	CALIB=$(fmt_us $((t1 - t0)))
+	SLOW=$(( ((t1 - t0) * 4 + 999999) / 1000000 ))
+	((SLOW < 1)) && SLOW=1
+	((SLOW > 4)) && SLOW=4
 }
-CALIB=$(calibrate)
-SLOW=$(awk -v c="$CALIB" 'BEGIN { s = c / 1.0; if (s < 1) s = 1; if (s > 4) s = 4; printf "%d", s + 0.999 }')
+calibrate
 scaled() { echo $(( $1 * SLOW )); }	# scaled SECONDS: SECONDS times SLOW
 
-# every xl call is bounded (xl waits on xenstored and the hypervisor)
-xl() { timeout "$(scaled 60)" /usr/sbin/xl "$@"; }
-diff_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-say() { echo "[$(cut -d' ' -f1 /proc/uptime)s] $*"; }
+# every xl call is bounded (xl waits on xenstored and the hypervisor);
+# bash watches it, so that no second program (timeout) starts with it.
+# Exit status 124 when the bound killed it, as timeout's.
+xl() {
+	local pid n=0 lim=$(( $(scaled 60) * 20 )) t0=$EPOCHREALTIME
+	/usr/sbin/xl "$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		if ((n++ >= lim)); then
+			kill -KILL "$pid" 2>/dev/null; wait "$pid"
+			say "xl $*: killed after $(since "$t0") s (bound $(scaled 60) s)" >&2
+			return 124
+		fi
+		snooze 0.05
+	done
+	((n < 200)) || say "slow: xl $* took $(since "$t0") s" >&2
+	wait "$pid"
+}
+diff_s() { local a b; us_of a "$1"; us_of b "$2"; fmt_us $((b - a)); }
+since() { diff_s "$1" "$EPOCHREALTIME"; }
+say() { local up; read -r up _ </proc/uptime; echo "[${up}s] $*"; }
 pass() { passes=$((passes + 1)); say "ok - $*"; }
 fail() { fails=$((fails + 1)); say "FAIL - $*"; }
 skip() { skips=$((skips + 1)); say "skip - $*"; }
@@ -58,33 +97,73 @@ check_match() {	# check_match DESCRIPTION REGEX ACTUAL
 # no attempt is left to start within SECONDS.  POLL_T: when the last attempt
 # started (under emulation one SNMP query can take a second or more).
 wait_for() {
-	wait_until "$(awk -v t="$(now)" -v s="$1" 'BEGIN { printf "%.2f", t + s }')" "${@:2}"
+	local t d
+	us_of t "$EPOCHREALTIME"; us_of d "$1"
+	wait_until_us $((t + d)) "${@:2}"
 }
-# wait_until DEADLINE COMMAND...: the same with an absolute deadline (date +%s.%N)
-wait_until() {
-	local deadline=$1; shift
-	until POLL_T=$(now); "$@" >/dev/null 2>&1; do
-		awk -v t="$(now)" -v d="$deadline" 'BEGIN { exit !(t < d) }' || return 1
-		sleep 0.1
+# wait_until_us DEADLINE COMMAND...: the same with an absolute deadline
+# (microseconds, as us_of gives)
+wait_until_us() {
+	local deadline=$1 t; shift
+	until POLL_T=$EPOCHREALTIME; "$@" >/dev/null 2>&1; do
+		us_of t "$EPOCHREALTIME"
+		((t < deadline)) || return 1
+		snooze 0.1
 	done
 }
 
-get() { snmpget "${SNMPOPTS[@]}" -Oqv "$ADDR" "XEN-DOMAIN-MIB::$1" 2>&1; }
-getstr() { get "$1" | sed 's/^"//; s/"$//'; }
+# The SNMP queries: snmpq S for SNMPv2c (XEN-DOMAIN-MIB and VM-MIB), N for
+# SNMPv2c without MIBs, V for the SNMPv3 user of control.sh, started by q_start once their options are
+# known.  q NAME CMD FLAGS ARGS... asks one question (see snmpq.c) and
+# prints the answer, with the status snmpget, snmpwalk or snmpset would
+# exit with.  The pipes are opened read-write so no open blocks; an answer
+# that does not come within the bound is a failure, never a hang.
+q_start() {	# q_start NAME SNMPQ-ARGS...
+	local n=$1 fin fout; shift
+	mkfifo "$W/q-$n.in" "$W/q-$n.out"
+	exec {fin}<>"$W/q-$n.in" {fout}<>"$W/q-$n.out"
+	"$P/bin/snmpq" "$@" <&"$fin" >&"$fout" 2>>"$W/q-$n.stderr" &
+	printf -v "Q_IN_$n" %s "$fin"
+	printf -v "Q_OUT_$n" %s "$fout"
+	printf -v "Q_PID_$n" %s "$!"
+}
+q_stop() {	# q_stop NAME
+	local n=$1 fin fout pid
+	fin=Q_IN_$n fout=Q_OUT_$n pid=Q_PID_$n
+	kill "${!pid}" 2>/dev/null && wait "${!pid}" 2>/dev/null
+	eval "exec ${!fin}>&- ${!fout}>&-"
+	rm -f "$W/q-$n.in" "$W/q-$n.out"
+}
+q() {
+	local n=$1 l fin fout; shift
+	fin=Q_IN_$n fout=Q_OUT_$n
+	printf '%s\n' "$*" >&"${!fin}" || return 1
+	while IFS= read -r -t "$(scaled 30)" l <&"${!fout}"; do
+		if [[ $l == $'\x1e'* ]]; then return "${l:1}"; fi
+		printf '%s\n' "$l"
+	done
+	echo "snmpq $n: no answer to [$*] within $(scaled 30) s"
+	return 1
+}
+q_start S -v2c -c public -t 2 -r 1 -OU -M "$P/mib:$P/mib/ietf" -m XEN-DOMAIN-MIB:VM-MIB "$ADDR"
+# N: no MIB, for octets in hex (a loaded MIB's DISPLAY-HINT wins over -Ox)
+q_start N -v2c -c public -t 2 -r 1 -m "" "$ADDR"
+
+get() { q S get qv "XEN-DOMAIN-MIB::$1"; }
+getstr() { local v; v=$(get "$1"); v=${v#\"}; v=${v%\"}; printf '%s\n' "$v"; }
 bits() {	# the named bits that are set, e.g. "xenstore(0)"
-	snmpget "${SNMPOPTS[@]}" -Ov "$ADDR" "XEN-DOMAIN-MIB::$1" 2>&1 |
-		sed -n 's/^BITS: [0-9A-Fa-f ]*//p' | sed 's/ *$//'
+	q S get v "XEN-DOMAIN-MIB::$1" | sed -n 's/^BITS: [0-9A-Fa-f ]*//p' | sed 's/ *$//'
 }
 absent() { local v; v=$(get "$1"); [[ $v == *"No Such Instance"* || $v == *"No Such Object"* ]]; }
 oid() { snmptranslate "${MIBOPTS[@]}" -On "XEN-DOMAIN-MIB::$1"; }
 hexoctets() {	# hexoctets NUMERIC-OID: the value's octets as upper-case hex, no spaces
-	snmpget -v2c -c public -t 2 -r 1 -m "" -Oqvx "$ADDR" "$1" 2>&1 | tr -d ' "\n' | tr a-f A-F
+	q N get qvx "$1" | tr -d ' "\n' | tr a-f A-F
 }
 agent_serves() { get xdmHostDomainCount.0 | grep -qE '^[0-9]+$'; }
 xl_count() { xl list | tail -n +2 | wc -l; }
 xl_names() { xl list | awk 'NR > 1 { print $1 }' | sort; }
 served_names() {
-	snmpwalk "${SNMPOPTS[@]}" -Oqv "$ADDR" XEN-DOMAIN-MIB::xdmDomainName 2>&1 | sed 's/^"//; s/"$//' | sort
+	q S walk qv XEN-DOMAIN-MIB::xdmDomainName | sed 's/^"//; s/"$//' | sort
 }
 name_is() { [ "$(getstr "xdmDomainName.$1")" = "$2" ]; }
 count_matches() { [ "$(get xdmHostDomainCount.0)" = "$(xl_count)" ]; }
@@ -110,9 +189,16 @@ sed -e "s/XENOPS-AUTH-PASSPHRASE/$V3_AUTH/; s/XENOPS-PRIV-PASSPHRASE/$V3_PRIV/" 
 # --- snmptrapd: every notification, with the time it arrived ---------------
 TRAP_LOG=$W/traps.log
 : > "$TRAP_LOG"
+# The handler stamps each notification with dom0's uptime, read, not asked
+# of a program (each program started costs dom0 a large share of a
+# second); UPTIME_EPOCH turns it into the time of day.
+read -r up_s _ </proc/uptime
+us_of now_us "$EPOCHREALTIME"; us_of up_us "$up_s"
+UPTIME_EPOCH=$(( (now_us - up_us) / 1000000 )).$(printf '%06d' $(( (now_us - up_us) % 1000000 )))
 cat > "$W/trap-stamp.sh" <<EOC
 #!/bin/sh
-{ echo "T \$(date +%s.%N)"; cat; echo "==END=="; } >> $TRAP_LOG
+read -r up _ </proc/uptime
+{ echo "U \$up"; while IFS= read -r l; do echo "\$l"; done; echo "==END=="; } >> $TRAP_LOG
 EOC
 chmod +x "$W/trap-stamp.sh"
 cat > "$W/snmptrapd.conf" <<EOC
@@ -152,6 +238,9 @@ start_agent() {
 }
 
 cleanup() {
+	[ -n "${Q_PID_S:-}" ] && kill "$Q_PID_S" 2>/dev/null
+	[ -n "${Q_PID_V:-}" ] && kill "$Q_PID_V" 2>/dev/null
+	[ -n "${Q_PID_N:-}" ] && kill "$Q_PID_N" 2>/dev/null
 	[ -n "${AGENT_PID:-}" ] && kill -KILL "$AGENT_PID" 2>/dev/null
 	[ -n "${SNMPD_PID:-}" ] && kill -KILL "$SNMPD_PID" 2>/dev/null
 	[ -n "${TRAPD_PID:-}" ] && kill -KILL "$TRAPD_PID" 2>/dev/null
@@ -160,7 +249,7 @@ cleanup() {
 trap cleanup EXIT
 
 say "=== xensnmpd on real Xen: $(xl info | awk -F': *' '/^xen_version/ { print $2 }'), dom0 $(uname -r), host name $(hostname)"
-say "emulation speed: calibration loop ${CALIB}s (1 s on a quiet host): bounds x$SLOW (at most 4)"
+say "emulation speed: calibration loop ${CALIB}s (0.25 s on a quiet host): bounds x$SLOW (at most 4)"
 xl list
 
 # dom0 as a host boots it: the backend drivers loaded, a bridge for the guests
@@ -238,7 +327,7 @@ guest_cfg() {	# guest_cfg NAME MEMORY MAXMEM VCPUS MAXVCPUS SLEEP [EXTRA-ARGS]
 	cat > "$W/$1.cfg" <<EOC
 name = "$1"
 type = "pv"
-kernel = "$P/vmlinuz"
+kernel = "$P/vmlinux"
 ramdisk = "$P/guest.cpio.gz"
 extra = "console=hvc0 loglevel=4 sleep=$6 ${7:-}"
 memory = $2
@@ -260,7 +349,7 @@ UUID_OID=$(oid xdmDomainUUID)
 # served_id NAME: the index of the row the agent serves for NAME (into $W/served-id)
 served_id() {
 	local id
-	id=$(snmpwalk "${SNMPOPTS[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xdmDomainName 2>/dev/null |
+	id=$(q S walk q XEN-DOMAIN-MIB::xdmDomainName |
 		awk -v n="$1" '{ v = $2; gsub(/"/, "", v) } v == n { sub(/.*\./, "", $1); print $1; exit }')
 	echo "$id" > "$W/served-id"
 	[ -n "$id" ]
@@ -271,8 +360,9 @@ served_id() {
 # a query sent within 2 s of T; the first query is sent at once, before any
 # xl call, and found by name so that no xl call delays it.
 check_guest() {
-	local name=$1 t=$2 id json want sid
-	if wait_until "$(awk -v t="$t" 'BEGIN { printf "%.2f", t + 2 }')" served_id "$name"; then
+	local name=$1 t=$2 id json want sid t_us
+	us_of t_us "$t"
+	if wait_until_us $((t_us + 2000000)) served_id "$name"; then
 		pass "$name in xdmDomainTable: seen by a query sent $(diff_s "$t" "$POLL_T")s after xl create returned (limit 2 s), answered after $(since "$t")s"
 	else
 		fail "$name not in xdmDomainTable by a query sent within 2 s of xl create returning"
@@ -287,7 +377,7 @@ check_guest() {
 	for try in 1 2 3 4 5; do
 		json=$(xl list -l "$name" 2>/dev/null)
 		[ -n "$(jfield "$json" max_memkb)" ] && [ -n "$(jfield "$json" target_memkb)" ] && break
-		sleep 0.5
+		snooze 0.5
 	done
 	want=$(jfield "$json" uuid | tr -d '-' | tr a-f A-F)
 	check_eq "$name: xdmDomainUUID = xl uuid" "$want" "$(hexoctets "$UUID_OID.$id")"
@@ -310,24 +400,32 @@ check_guest() {
 
 # check_hv NAME: the hypervisor-backed columns against xl list and xl vcpu-list
 check_hv() {
-	local name=$1 id xl_mem xl_time xl_after ours n_xl n_ours v
+	local name=$1 id xl_mem xl_time xl_after ours n_xl n_ours v vlist
 	id=$(xl domid "$name")
 	# (dom0 has no /dev/fd: here-strings, not process substitution)
 	read -r xl_mem xl_time <<<"$(xl list "$name" | awk 'NR == 2 { print $3, $6 }')"
 	ours=$(get "xdmDomainMemCurrent.$id")
 	check_eq "$name: xdmDomainMemCurrent (MiB) = xl list Mem" "$xl_mem" "$((ours / 1024))"
+	# CPU time moves on: the agent serves its last gathering's reading, and
+	# a query makes the next tick gather.  So: xl's reading, a query, a
+	# tick, the query checked, xl's reading; ours lies between the two,
+	# give or take 3 s (dom0, which runs this script, is busy)
+	get "xdmDomainCpuTime.$id" >/dev/null
+	snooze 1.5
 	ours=$(get "xdmDomainCpuTime.$id")
-	# a busy domain (dom0 runs this script) moves while xl and the query run:
-	# ours must lie between xl's readings before and after it, give or take 3 s
 	xl_after=$(xl list "$name" | awk 'NR == 2 { print $6 }')
 	if awk -v a="$ours" -v b="$xl_time" -v c="$xl_after" 'BEGIN { t = a / 1e9; exit !(t > b - 3 && t < c + 3) }'; then
 		pass "$name: xdmDomainCpuTime [$ours ns] within xl list Time [$xl_time s .. $xl_after s]"
 	else
-		fail "$name: xdmDomainCpuTime [$ours ns] vs xl list Time [$xl_time s]"
+		fail "$name: xdmDomainCpuTime [$ours ns] vs xl list Time [$xl_time s .. $xl_after s]"
 	fi
 	n_xl=$(xl vcpu-list "$name" | tail -n +2 | wc -l)
-	n_ours=$(snmpwalk "${SNMPOPTS[@]}" -Oq "$ADDR" XEN-DOMAIN-MIB::xdmVcpuState 2>&1 | grep -c "xdmVcpuState\.$id\.")
+	n_ours=$(q S walk q XEN-DOMAIN-MIB::xdmVcpuState | grep -c "xdmVcpuState\.$id\.")
 	check_eq "$name: xdmVcpuTable rows = xl vcpu-list" "$n_xl" "$n_ours"
+	# xl's readings first, then a tick gathers after them (as above)
+	vlist=$(xl vcpu-list "$name" | awk 'NR > 1 { print $3, $5, $6 }')
+	get "xdmVcpuCpuTime.$id.0" >/dev/null
+	snooze 1.5
 	while read -r v st time; do
 		ours=$(get "xdmVcpuState.$id.$v")
 		case "$st" in
@@ -346,7 +444,7 @@ check_hv() {
 		else
 			fail "$name vCPU $v: xdmVcpuCpuTime [$ours ns] vs xl vcpu-list [$time s .. $xl_after s]"
 		fi
-	done <<<"$(xl vcpu-list "$name" | awk 'NR > 1 { print $3, $5, $6 }')"
+	done <<<"$vlist"
 }
 
 # xl_create NAME [-p]: xl create.  A failure is not retried: xl killed by
@@ -375,7 +473,7 @@ EOC
 # is understood; the VBD checks run only then.
 DISK=${XENTEST_DISK:-}
 [ -z "$DISK" ] || echo "disk = [ \"format=raw,vdev=$DISK_DEV,access=rw,target=$W/disk.img\" ]" >> "$W/xvm-running.cfg"
-t=$(now)
+t=$EPOCHREALTIME
 # The platform check: while guests run beside dom0, vecstress keeps two
 # tasks' vector registers loaded across sleeps and checks they come back.
 # QEMU's -cpu max with AVX under XSAVE lost them (glibc's AVX2 string
@@ -383,17 +481,17 @@ t=$(now)
 "$P/bin/vecstress" 600 2 5000 > "$P/out/vecstress.log" 2>&1 &
 VEC_PID=$!
 if xl_create xvm-paused -p; then
-	t1=$(now)
+	t1=$EPOCHREALTIME
 	check_guest xvm-paused "$t1" paused
 	pass "xl create -p xvm-paused ($(diff_s "$t" "$t1")s)"
 	check_match "xvm-paused is paused" '^xvm-paused .* --p--- ' "$(xl list xvm-paused 2>&1 | tail -n +2)"
 else fail "xl create -p xvm-paused"; cat "$W/xl-create-xvm-paused.log"; fi
-t=$(now)
+t=$EPOCHREALTIME
 if xl_create xvm-running; then
-	t1=$(now)
+	t1=$EPOCHREALTIME
 	check_guest xvm-running "$t1" "running|blocked"
 	pass "xl create xvm-running ($(diff_s "$t" "$t1")s)"
-	sleep 1.5	# a refresh after the guest started
+	snooze 1.5	# a refresh after the guest started
 	check_hv xvm-running
 	check_hv Domain-0
 else fail "xl create xvm-running"; cat "$W/xl-create-xvm-running.log"; fi
@@ -414,12 +512,11 @@ xsr() { xenstore-read "$1" 2>/dev/null; }
 vif_stat() {	# vif_stat DOMID FIELD: field FIELD (0-based) of dom0's vifDOMID.0 in /proc/net/dev
 	awk -v d="vif$1.0:" -v f="$2" '$1 == d { print $(f + 2) }' /proc/net/dev
 }
-# getmany COLUMN.INDEX...: the values, one a line, from one request (each
-# query costs the emulated dom0 most of a second, mostly net-snmp's start)
+# getmany COLUMN.INDEX...: the values, one a line, from one request
 getmany() {
 	local a=() c
 	for c in "$@"; do a+=("XEN-DOMAIN-MIB::$c"); done
-	snmpget "${SNMPOPTS[@]}" -Oqve "$ADDR" "${a[@]}" 2>&1 | sed 's/^"//; s/"$//'
+	q S get qve "${a[@]}" | sed 's/^"//; s/"$//'
 }
 check_vif_counters() {	# check_vif_counters LABEL DOMID: xdmVif{Rx,Tx}{Packets,Bytes} vs /proc/net/dev
 	local lbl=$1 id=$2 n k ok b=() a=() c=()
@@ -436,7 +533,7 @@ check_vif_counters() {	# check_vif_counters LABEL DOMID: xdmVif{Rx,Tx}{Packets,B
 				[ "${a[$k]}" -le "${c[$k]}" ] || ok=0
 		done
 		[ "$ok" = 1 ] && break
-		sleep 1.5	# the agent's next refresh
+		snooze 1.5	# the agent's next refresh
 	done
 	for k in 0 1 2 3; do
 		if [[ ${a[$k]:-} =~ ^[0-9]+$ ]] && [ -n "${b[$k]}" ] && [ "${a[$k]}" -ge "${b[$k]}" ] &&
@@ -489,7 +586,7 @@ if [ -n "$rid" ]; then
 		echo "== $d"; xenstore-ls -p "$d" 2>&1 | head -n 40
 	done > /xentest/out/xenstore-permissions.txt
 	xenstore-ls -p /local/domain/$rid > /xentest/out/xenstore-guest-home.txt 2>&1
-	sleep 1.5	# a refresh after the counters stopped
+	snooze 1.5	# a refresh after the counters stopped
 	check_devices "$rid" "xvm-running"
 	# RFC 7666 VM-MIB against xl, with Domain-0 and both guests up
 	vmmib_checks
@@ -506,7 +603,7 @@ if [ -n "$rid" ]; then
 		"/local/domain/0/backend/vif/$rid/0/../../../../$rid/data/fake" "/local/domain//$rid/data/fake"; do
 		xenstore-write "$fe/backend" "$target" "$fe/mac" 00:16:3e:66:66:66
 		xenstore-write "/local/domain/$rid/device/vbd/$DISK_DEVID/backend" "$target"
-		sleep 1.5	# the agent has seen the writes
+		snooze 1.5	# the agent has seen the writes
 		check_devices "$rid" "guest points its frontends at $target"
 	done
 fi
@@ -514,7 +611,7 @@ fi
 rid=$(xl domid xvm-running 2>/dev/null)
 if [ -n "$rid" ]; then
 	xl destroy xvm-running
-	t=$(now)
+	t=$EPOCHREALTIME
 	if wait_for 2 absent "xdmDomainName.$rid"; then
 		pass "xvm-running's row (domid $rid) gone: seen by a query sent $(diff_s "$t" "$POLL_T")s after xl destroy (limit 2 s), answered after $(since "$t")s"
 	else fail "xvm-running's row (domid $rid) still there 2 s after xl destroy: [$(get "xdmDomainName.$rid")]"; fi
@@ -527,13 +624,16 @@ control_checks
 # --- 3. master agent restart --------------------------------------------------
 say "=== snmpd restart"
 # the agent notices the master is gone and retries every 15 s
-t=$(now)
+t=$EPOCHREALTIME
 stop_pid "$SNMPD_PID"; SNMPD_PID=
 if start_snmpd; then pass "snmpd restarted"; else fail "snmpd does not restart"; fi
 lim=$((15 + $(scaled 5)))	# the agent's reconnect interval, then the query
 if wait_for "$lim" agent_serves; then pass "agent serves again: query sent $(diff_s "$t" "$POLL_T")s after snmpd stopped (limit $lim s)"
 else fail "agent does not serve within $lim s of the snmpd restart"; fi
 check_eq "agent still running" 0 "$(kill -0 "$AGENT_PID" 2>/dev/null; echo $?)"
+# the SNMPv3 client learns the restarted engine's boots and time anew, as a
+# new snmpget would
+q_stop V; q_start V "${V3[@]}" "$ADDR"
 check_eq "domain names after the restart" "$(xl_names | tr '\n' ' ')" "$(served_names | tr '\n' ' ')"
 
 rc=0; stop_pid "$AGENT_PID" || rc=$?; AGENT_PID=

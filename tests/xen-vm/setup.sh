@@ -91,7 +91,7 @@ cd "$CACHE"
 RECIPE=$(cat "$here/setup.sh" "$here/guest-init" | sha256sum | cut -c1-16)
 if [ "$(cat recipe 2>/dev/null)" != "$RECIPE" ]; then
 	[ -e recipe ] && say "recipe changed: rebuilding"
-	rm -rf root root.new xen.bin vmlinuz kernel initrd.cpio.gz guest.cpio.gz recipe
+	rm -rf root root.new xen.bin vmlinuz vmlinux kernel initrd.cpio.gz guest.cpio.gz recipe
 fi
 
 # --- 1. hypervisor and kernel, unpacked from the .debs ------------------------
@@ -109,6 +109,18 @@ if [ ! -s xen.bin ] || [ ! -s vmlinuz ] || [ ! -d kernel ]; then
 	gunzip -c kernel/boot/xen-4.17-amd64.gz > xen.bin.new && mv xen.bin.new xen.bin
 	cp kernel/boot/vmlinuz-* vmlinuz
 	dpkg-deb -f debs/${XENPKG}_*.deb Version > xen.version
+fi
+# The guests boot the kernel's ELF image, unpacked here once: from the
+# compressed one, xl (libxenguest) unpacks 66 MB of xz at every domain
+# build, in dom0's emulated CPU.
+if [ ! -s vmlinux ]; then
+	off=$(LC_ALL=C grep -aboP '\xfd7zXZ\x00' vmlinuz | head -n1 | cut -d: -f1)
+	[ -n "$off" ] || die "vmlinuz: no xz payload found"
+	tail -c +$((off + 1)) vmlinuz > vmlinux.xz
+	xz -dc --single-stream < vmlinux.xz > vmlinux.new || die "vmlinuz: cannot unpack its xz payload"
+	rm -f vmlinux.xz
+	[ "$(head -c 4 vmlinux.new | od -An -c | tr -d ' ')" = '177ELF' ] || die "vmlinuz: the xz payload is not an ELF image"
+	mv vmlinux.new vmlinux
 fi
 KVER=$(ls kernel/lib/modules | head -n1)
 MODDIR=kernel/lib/modules/$KVER/kernel

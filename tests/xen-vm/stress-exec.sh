@@ -17,7 +17,7 @@ say() { echo "$*"; echo "$*" > /dev/console; }
 cat > "$W/g.cfg" <<EOC
 name = "busy"
 type = "pv"
-kernel = "$P/vmlinuz"
+kernel = "$P/vmlinux"
 ramdisk = "$P/guest.cpio.gz"
 extra = "console=hvc0 loglevel=4 sleep=600 busy=1"
 memory = 96

@@ -12,7 +12,7 @@ mkdir -p "$W"
 cat > "$W/g.cfg" <<EOC
 name = "stress"
 type = "pv"
-kernel = "$P/vmlinuz"
+kernel = "$P/vmlinux"
 ramdisk = "$P/guest.cpio.gz"
 extra = "console=hvc0 loglevel=4 sleep=5"
 memory = 96
