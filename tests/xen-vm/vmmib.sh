@@ -30,9 +30,14 @@ vm_oper_of_xl() {
 	esac
 }
 
-vm_check_one() {	# vm_check_one NAME: one VM against xl
+# vm_check_one NAME: one VM against xl.  Each xl call takes seconds under
+# emulation: vmmib_checks reads xl list and xl vcpu-list of every domain
+# once (VM_LIST, VM_VCPUS), and xl list once more after the checks
+# (VM_LIST_AFTER, for the upper bound of a CPU time)
+vm_check_one() {
 	local name=$1 domid json uuid idx st mem vcpus secs ours n dev mac vif list
-	domid=$(xl domid "$name") || { fail "VM-MIB: $name: xl domid failed"; return; }
+	read -r domid mem vcpus st secs <<<"$(awk -v n="$name" 'NR > 1 && $1 == n { print $2, $3, $4, $5, $6 }' <<<"$VM_LIST")"
+	[ -n "$domid" ] || { fail "VM-MIB: $name: not in xl list"; return; }
 	json=$(xl list -l "$name" 2>/dev/null)
 	if [ "$domid" = 0 ]; then
 		idx=1
@@ -42,7 +47,6 @@ vm_check_one() {	# vm_check_one NAME: one VM against xl
 		[ -n "$idx" ] || { fail "VM-MIB: $name ($uuid) not in vmTable"; return; }
 	fi
 	check_eq "VM-MIB: $name: vmName" "$name" "$(vmget "vmName.$idx")"
-	read -r mem vcpus st secs <<<"$(xl list "$name" | awk 'NR == 2 { print $3, $4, $5, $6 }')"
 	check_eq "VM-MIB: $name: vmOperState from xl's state $st" "$(vm_oper_of_xl "$st")" "$(vmget "vmOperState.$idx")"
 	check_eq "VM-MIB: $name: vmCurMem (KiB) / 1024 = xl list Mem (MiB)" "$mem" "$(( $(vmget "vmCurMem.$idx") / 1024 ))"
 	check_eq "VM-MIB: $name: vmCurCpuNumber = xl list VCPUs" "$vcpus" "$(vmget "vmCurCpuNumber.$idx")"
@@ -56,16 +60,10 @@ vm_check_one() {	# vm_check_one NAME: one VM against xl
 	# CPU time: xl prints seconds with one decimal; the domain runs on
 	# meanwhile, and the agent serves its last gathering's reading (the
 	# queries above made each tick gather): between xl's reading before
-	# and the one after, give or take 3 s
+	# and the one after the checks, give or take 3 s
 	ours=$(vmget "vmCpuTime.$idx")
-	local after
-	after=$(xl list "$name" | awk 'NR == 2 { print $6 }')
-	if awk -v o="$ours" -v x="$secs" -v y="$after" 'BEGIN { t = o / 1e6; exit !(t > x - 3 && t < y + 3) }'; then
-		pass "VM-MIB: $name: vmCpuTime (us) = xl Time(s) ($ours us, $secs s .. $after s)"
-	else
-		fail "VM-MIB: $name: vmCpuTime $ours us, xl Time $secs s .. $after s"
-	fi
-	n=$(xl vcpu-list "$name" 2>/dev/null | tail -n +2 | wc -l)
+	VM_CPU_CHECKS+=("$name $ours $secs")
+	n=$(awk -v n="$name" 'NR > 1 && $1 == n' <<<"$VM_VCPUS" | wc -l)
 	check_eq "VM-MIB: $name: a vmCpuTable row per vCPU of xl vcpu-list" "$n" "$(vmrows vmCpuCoreTime "$idx.")"
 	[ "$domid" = 0 ] && return
 	# (each xl call takes seconds under emulation: one of each)
@@ -90,10 +88,27 @@ vm_check_one() {	# vm_check_one NAME: one VM against xl
 	done <<<"$list"
 }
 
+vm_cpu_checks() {	# the CPU times vm_check_one read, against xl list after them
+	local after name ours secs x
+	after=$(xl list)
+	for x in "${VM_CPU_CHECKS[@]}"; do
+		read -r name ours secs <<<"$x"
+		local late
+		late=$(awk -v n="$name" 'NR > 1 && $1 == n { print $6 }' <<<"$after")
+		if awk -v o="$ours" -v x="$secs" -v y="$late" 'BEGIN { t = o / 1e6; exit !(t > x - 3 && t < y + 3) }'; then
+			pass "VM-MIB: $name: vmCpuTime (us) = xl Time(s) ($ours us, $secs s .. $late s)"
+		else
+			fail "VM-MIB: $name: vmCpuTime $ours us, xl Time $secs s .. $late s"
+		fi
+	done
+	VM_CPU_CHECKS=()
+}
+
 vmmib_checks() {	# vmmib_checks [GUEST-TO-REBOOT]
 	local name uuid idx old_id t0 up
 	say "=== VM-MIB (RFC 7666)"
-	check_eq "VM-MIB: vmNumber = xl list" "$(xl_count)" "$(vmget vmNumber.0)"
+	VM_LIST=$(xl list) VM_VCPUS=$(xl vcpu-list) VM_CPU_CHECKS=()
+	check_eq "VM-MIB: vmNumber = xl list" "$(tail -n +2 <<<"$VM_LIST" | wc -l)" "$(vmget vmNumber.0)"
 	check_eq "VM-MIB: Domain-0 is vmIndex 1" Domain-0 "$(vmget vmName.1)"
 	check_eq "VM-MIB: vmHvSoftware" Xen "$(vmget vmHvSoftware.0)"
 	check_eq "VM-MIB: vmHvVersion = xl info xen_version" "$(xl info | awk -F': *' '$1 ~ /^xen_version/ { print $2 }')" \
@@ -103,9 +118,10 @@ vmmib_checks() {	# vmmib_checks [GUEST-TO-REBOOT]
 		"$(awk -v u="$up" '{ d = u / 100 - $1; print (d > -2 && d < 2) ? "ok" : "off by " d " s" }' /proc/uptime)"
 	check_eq "VM-MIB: vmIndex values are 1..vmNumber (dense)" "$(seq 1 "$(vmget vmNumber.0)" | xargs)" \
 		"$(vm_map | awk '{ print $1 }' | sort -n | xargs)"
-	for name in $(xl_names); do
+	for name in $(awk 'NR > 1 { print $1 }' <<<"$VM_LIST" | sort); do
 		vm_check_one "$name"
 	done
+	vm_cpu_checks
 	name=${1:-}
 	[ -n "$name" ] || return 0
 	uuid=$(jfield "$(xl list -l "$name" 2>/dev/null)" uuid)
@@ -120,8 +136,10 @@ vmmib_checks() {	# vmmib_checks [GUEST-TO-REBOOT]
 		pass "VM-MIB: $name rebooted under a new domid after $(since "$t0")s"
 		vm_uuid_served() { [ -n "$(vm_index "$uuid")" ]; }
 		wait_for 10 vm_uuid_served || true
-		check_eq "VM-MIB: $name: the vmIndex survives the reboot (domid $old_id to $(xl domid "$name"))" "$idx" "$(vm_index "$uuid")"
+		VM_LIST=$(xl list) VM_VCPUS=$(xl vcpu-list) VM_CPU_CHECKS=()
+		check_eq "VM-MIB: $name: the vmIndex survives the reboot (domid $old_id to $(awk -v n="$name" '$1 == n { print $2 }' <<<"$VM_LIST"))" "$idx" "$(vm_index "$uuid")"
 		vm_check_one "$name"
+		vm_cpu_checks
 	else
 		fail "VM-MIB: $name did not come back under a new domid within $(scaled 60)s"
 	fi
