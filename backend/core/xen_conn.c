@@ -150,6 +150,21 @@ struct xen_conn {
 	struct timespec last_success_mono;	/* lock */
 };
 
+/* The wall-clock time ms from now, for pthread_cond_timedwait. */
+static struct timespec deadline_in(long ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 static double elapsed(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) +
@@ -428,16 +443,9 @@ static void ask_sources(struct xen_conn *conn, bool all)
  * FIRST_VIEW_WAIT_MS (or until the connection closes). */
 static void wait_first_views(struct xen_conn *conn)
 {
-	struct timespec deadline;
+	struct timespec deadline = deadline_in(FIRST_VIEW_WAIT_MS);
 	size_t i;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += FIRST_VIEW_WAIT_MS / 1000;
-	deadline.tv_nsec += (long)(FIRST_VIEW_WAIT_MS % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&conn->lock);
 	while (!conn->stop) {
 		bool all = true;
@@ -852,8 +860,7 @@ static double wait_seen(struct xen_conn *conn)
 	pthread_mutex_unlock(&conn->lock);
 	poke(conn->wake[1]);
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += CONTROL_SEEN_WAIT_MS / 1000;
+	deadline = deadline_in(CONTROL_SEEN_WAIT_MS);
 	pthread_mutex_lock(&conn->lock);
 	while (conn->ctl.published_start <= after && !conn->stop &&
 	       pthread_cond_timedwait(&conn->published, &conn->lock, &deadline) == 0)
@@ -1200,8 +1207,7 @@ void xen_conn_close(struct xen_conn *conn, xen_log_sink sink, void *opaque)
 	pthread_cond_broadcast(&conn->source_wake);
 	pthread_mutex_unlock(&conn->lock);
 	poke(conn->wake[1]);
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 3;
+	deadline = deadline_in(3000);
 	gather_joined = join_until(conn->thread, &deadline);
 	ctl_joined = !has_ctl || join_until(conn->ctl.thread, &deadline);
 	if (gather_joined && ctl_joined) {
@@ -1292,16 +1298,9 @@ void xen_conn_request_refresh(struct xen_conn *conn, bool full)
 
 bool xen_conn_wait(struct xen_conn *conn, uint64_t generation, int timeout_ms)
 {
-	struct timespec deadline;
+	struct timespec deadline = deadline_in(timeout_ms);
 	bool newer;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&conn->lock);
 	while (conn->generation <= generation &&
 	       pthread_cond_timedwait(&conn->published, &conn->lock,

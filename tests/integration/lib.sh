@@ -116,12 +116,14 @@ write_stock_snmpd_conf() {
 	} >"$T/snmpd.conf"
 }
 
-# serve_stock_host: what an operator's NMS polls, for the integration
-# tests: the basic scenario with dom0 statistics, snmpd as Debian ships it
-# with our fragment, and the agent with every driver
+# serve_stock_host [SNMPD-CONF-LINE...]: what an operator's NMS polls, for
+# the integration tests: the basic scenario with dom0 statistics, snmpd as
+# Debian ships it with our fragment (and the lines given), and the agent
+# with every driver
 serve_stock_host() {
 	start_sim --scenario "$top_srcdir/tests/scenarios/basic.scn" --stats-root "$T/stats"
 	write_stock_snmpd_conf
+	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$T/snmpd.conf"
 	start_snmpd
 	cat >"$T/agent.conf" <<CONF
 xensnmpProcRoot $T/stats/proc
