@@ -227,9 +227,12 @@ check_eq "web1 memory in bytes" 536870912 "$(value 'xen.domain.memory[4f77abd2-3
 check_eq "db1 max memory in bytes" 4294967296 "$(value 'xen.domain.memory.max[0b5f6a52-83c5-4b1e-9d6c-1a2b3c4d5e6f]')"
 wait_for 30 have 'xen.domain.cpu.util[4f77abd2-3019-58e8-3bab-6fbf2118f880]' || true
 cpu=$(value 'xen.domain.cpu.util[4f77abd2-3019-58e8-3bab-6fbf2118f880]')
-# half a CPU; a 2 s poll of an agent refreshing every second sees one to
-# three refreshes' worth of CPU time, so 25 to 75 %
-if awk -v c="$cpu" 'BEGIN { exit !(c != "" && c >= 20 && c <= 80) }'; then pass "web1 CPU use about half a CPU ($cpu %)"
+# half a CPU.  The agent serves its last gathering, which a query brings
+# on the next tick, so the gatherings behind two polls 2 s apart lie one
+# to four ticks apart, more on a loaded machine (the first rate Zabbix
+# computes has been seen at 97 %): 20 to 150 % says that the unit and the
+# multiplier are right (a wrong one is off by a factor of 1000 or more)
+if awk -v c="$cpu" 'BEGIN { exit !(c != "" && c >= 20 && c <= 150) }'; then pass "web1 CPU use about half a CPU ($cpu %)"
 else fail "web1 CPU use: [$cpu]"; fi
 
 # VIFs by MAC, VBDs by backing store
