@@ -93,6 +93,28 @@ static int send_pdu(const char *tool, netsnmp_pdu *pdu, netsnmp_pdu **response)
 	return 1;
 }
 
+/* A GET or SET: sends pdu (and frees it), prints the answer's variables
+ * or its error as the tool would; the tool's exit status. */
+static int exchange(const char *tool, netsnmp_pdu *pdu, bool set)
+{
+	netsnmp_pdu *response = NULL;
+	netsnmp_variable_list *vars;
+	int rc = send_pdu(tool, pdu, &response);
+
+	if (rc == 0) {
+		if (response->errstat == SNMP_ERR_NOERROR)
+			for (vars = response->variables; vars; vars = vars->next_variable)
+				print_variable(vars->name, vars->name_length, vars);
+		else {
+			print_error(response, set);
+			rc = 2;
+		}
+	}
+	if (response)
+		snmp_free_pdu(response);
+	return rc;
+}
+
 static int parse_oid(const char *tool, const char *text, oid *name, size_t *len)
 {
 	*len = MAX_OID_LEN;
@@ -104,11 +126,10 @@ static int parse_oid(const char *tool, const char *text, oid *name, size_t *len)
 
 static int do_get(char **w, int n)
 {
-	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GET), *response = NULL;
-	netsnmp_variable_list *vars;
+	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_GET);
 	oid name[MAX_OID_LEN];
 	size_t len;
-	int k, rc;
+	int k;
 
 	for (k = 0; k < n; k++) {
 		if (parse_oid("snmpget", w[k], name, &len)) {
@@ -117,19 +138,7 @@ static int do_get(char **w, int n)
 		}
 		snmp_add_null_var(pdu, name, len);
 	}
-	rc = send_pdu("snmpget", pdu, &response);
-	if (rc == 0) {
-		if (response->errstat == SNMP_ERR_NOERROR)
-			for (vars = response->variables; vars; vars = vars->next_variable)
-				print_variable(vars->name, vars->name_length, vars);
-		else {
-			print_error(response, false);
-			rc = 2;
-		}
-	}
-	if (response)
-		snmp_free_pdu(response);
-	return rc;
+	return exchange("snmpget", pdu, false);
 }
 
 static int do_walk(const char *root_text)
@@ -189,11 +198,10 @@ static int do_walk(const char *root_text)
 
 static int do_set(char **w, int n)
 {
-	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_SET), *response = NULL;
-	netsnmp_variable_list *vars;
+	netsnmp_pdu *pdu = snmp_pdu_create(SNMP_MSG_SET);
 	oid name[MAX_OID_LEN];
 	size_t len;
-	int k, rc;
+	int k;
 
 	if (n == 0 || n % 3) {
 		printf("snmpset: OID TYPE VALUE expected\n");
@@ -211,19 +219,7 @@ static int do_set(char **w, int n)
 			return 1;
 		}
 	}
-	rc = send_pdu("snmpset", pdu, &response);
-	if (rc == 0) {
-		if (response->errstat == SNMP_ERR_NOERROR)
-			for (vars = response->variables; vars; vars = vars->next_variable)
-				print_variable(vars->name, vars->name_length, vars);
-		else {
-			print_error(response, true);
-			rc = 2;
-		}
-	}
-	if (response)
-		snmp_free_pdu(response);
-	return rc;
+	return exchange("snmpset", pdu, true);
 }
 
 int main(int argc, char **argv)
