@@ -12,8 +12,6 @@ W=/run/xensnmp-test
 ADDR=udp:127.0.0.1:1161
 MASTER_SOCK=/run/agentx/master.sock
 MIBOPTS=(-M "$P/mib:$P/mib/ietf" -m XEN-DOMAIN-MIB)
-# -OU: values without their UNITS.  (-O flags toggle: never repeat one.)
-SNMPOPTS=(-v2c -c public -t 2 -r 1 -OU "${MIBOPTS[@]}")
 MON_USER=xenmon
 XS_GROUP=xenstore-access
 AX_GROUP=agentx
@@ -27,7 +25,6 @@ rm -rf "$W"; mkdir -p "$W"
 # below start none where bash can do the work: times come from
 # $EPOCHREALTIME in integer microseconds, waits read a pipe nobody writes,
 # and the SNMP queries go to two long-lived snmpq processes (snmpq.c).
-now() { echo "$EPOCHREALTIME"; }
 us_of() {	# us_of VAR TIME: TIME (seconds, as $EPOCHREALTIME) in microseconds, into VAR
 	local sec=${2%.*} frac=000000
 	[[ $2 == *.* ]] && frac=${2#*.}000000
