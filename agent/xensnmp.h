@@ -17,6 +17,10 @@
  * after a quiet spell is served (the hypervisor's domain list is still
  * looked at every refresh, so a state change is gathered at once). */
 #define XENSNMP_IDLE_REFRESH 60
+/* xensnmpProbeInterval: how often (ms) the hypervisor's domain list is
+ * looked at between refresh ticks, so a state change is served within
+ * about this long */
+#define XENSNMP_PROBE_INTERVAL_MS 500
 
 /* Settings fixed on xensnmpd's command line; config tokens do not
  * override them. Call before init_xensnmp(). */

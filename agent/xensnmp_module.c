@@ -34,6 +34,7 @@ static struct {
 	char xend_url[256], proc_root[256], sys_root[256];	/* "" = default */
 	unsigned full_refresh;	/* xensnmpFullRefresh; read once, at start */
 	unsigned idle_refresh;	/* xensnmpIdleRefresh; read once, at start */
+	unsigned probe_interval;	/* xensnmpProbeInterval (ms); read once, at start */
 	struct xensnmp_state state;	/* snapshot, connection, refresh: served */
 	unsigned alarm;
 	int notify_fd;
@@ -42,7 +43,8 @@ static struct {
 	bool control_registered;
 	bool registered;
 } mod = { .state.refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1,
-	    .idle_refresh = XENSNMP_IDLE_REFRESH };
+	    .idle_refresh = XENSNMP_IDLE_REFRESH,
+	    .probe_interval = XENSNMP_PROBE_INTERVAL_MS };
 
 void xensnmp_set_mode(enum xen_mode mode)
 {
@@ -146,6 +148,9 @@ static const struct count_token {
 	{ "xensnmpIdleRefresh",
 	  "xensnmpIdleRefresh takes a number of seconds, 0 (every tick gathers) to 86400",
 	  86400, &mod.idle_refresh },
+	{ "xensnmpProbeInterval",
+	  "xensnmpProbeInterval takes a number of milliseconds, 0 (at refresh ticks only) to 60000",
+	  60000, &mod.probe_interval },
 };
 #define N_COUNT_TOKENS (sizeof(count_tokens) / sizeof(count_tokens[0]))
 
@@ -230,6 +235,7 @@ static int after_config(int major, int minor, void *server, void *client)
 		.control = true,
 		.full_refresh_every = mod.full_refresh,
 		.idle_refresh_seconds = mod.idle_refresh,
+		.probe_interval_ms = mod.probe_interval,
 	};
 
 	(void)major;
@@ -263,6 +269,8 @@ void init_xensnmp(void)
 				    "refresh intervals (0: never)");
 	register_app_config_handler("xensnmpIdleRefresh", parse_count_token, NULL,
 				    "seconds (0: every tick gathers)");
+	register_app_config_handler("xensnmpProbeInterval", parse_count_token, NULL,
+				    "milliseconds (0: at refresh ticks only)");
 	register_app_config_handler("xensnmpXendUrl", parse_path_token, NULL,
 				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
 	register_app_config_handler("xensnmpProcRoot", parse_path_token, NULL, "directory");

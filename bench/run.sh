@@ -187,18 +187,19 @@ walk() {
 ready_timeout() { echo $((60 + $1 / 20)); }	# seconds allowed to load N domains
 
 # serve_walk T0 SECONDS WHO LABEL OID LOG READY...: waits until READY
-# succeeds, then walks OID; sets WALK_S and WALK_LINES (FAIL and - when
-# WHO did not serve in time, with the end of LOG)
+# succeeds, then walks OID; sets SERVED_S (from T0 to READY), WALK_S and
+# WALK_LINES (FAIL and - when WHO did not serve in time, with the end of LOG)
 serve_walk() {
 	local t0=$1 secs=$2 who=$3 label=$4 oid=$5 log=$6
 	shift 6
 	if wait_for "$secs" "$@"; then
-		echo "  $who serving after $(elapsed "$t0" "$(now)")s" >&2
+		SERVED_S=$(elapsed "$t0" "$(now)")
+		echo "  $who serving after ${SERVED_S}s" >&2
 		walk "$oid" "$label"
 	else
 		echo "  $who did not serve in time" >&2
 		tail -5 "$log" >&2
-		WALK_S=FAIL WALK_LINES=-
+		SERVED_S=FAIL WALK_S=FAIL WALK_LINES=-
 	fi
 }
 
@@ -237,7 +238,7 @@ for n in $SIZES; do
 	AGENT_PID=$!
 	serve_walk "$t0" "$(ready_timeout "$n")" "xensnmpd ($rows domains)" "walk agentx" \
 		"$DOMAIN_TABLE" "$T/agent.log" domain_count_is "$rows"
-	walk_agentx=$WALK_S lines_agentx=$WALK_LINES
+	walk_agentx=$WALK_S lines_agentx=$WALK_LINES served_agentx=$SERVED_S
 	agent_rss=$(rss_kib "$AGENT_PID")
 	stop_agent
 	stop_snmpd
@@ -253,7 +254,7 @@ for n in $SIZES; do
 	EOF
 	serve_walk "$t0" "$(ready_timeout "$n")" "snmpd+xensnmp.so ($rows domains)" "walk dlmod" \
 		"$DOMAIN_TABLE" "$T/snmpd.log" domain_count_is "$rows"
-	walk_dlmod=$WALK_S lines_dlmod=$WALK_LINES
+	walk_dlmod=$WALK_S lines_dlmod=$WALK_LINES served_dlmod=$SERVED_S
 	snmpd_rss=$(rss_kib "$SNMPD_PID")
 	stop_snmpd
 	stop_sim
@@ -268,7 +269,7 @@ for n in $SIZES; do
 	AGENT_PID=$!
 	serve_walk "$t0" "$(ready_timeout "$n")" static_subagent "static agentx" \
 		"$STATIC_TABLE" "$T/static.log" static_has_row "$n"
-	static_agentx=$WALK_S lines_static_agentx=$WALK_LINES
+	static_agentx=$WALK_S lines_static_agentx=$WALK_LINES served_static=$SERVED_S
 	stop_agent
 	stop_snmpd
 
@@ -283,7 +284,7 @@ for n in $SIZES; do
 	log_problems static "$T/static.log" "$T/snmpd.log" "$T/snmpd.stderr"
 	: >"$T/snmpd.log"; : >"$T/snmpd.stderr"; : >"$T/agent.log"; : >"$T/agent.stderr"
 
-	results+=("$n $rows $refresh_s ${xs_requests:--} $walk_agentx $walk_dlmod $static_agentx $static_dlmod $agent_rss $snmpd_rss $lines_agentx $lines_dlmod $lines_static_agentx $lines_static_dlmod")
+	results+=("$n $rows $refresh_s ${xs_requests:--} $walk_agentx $walk_dlmod $static_agentx $static_dlmod $agent_rss $snmpd_rss $lines_agentx $lines_dlmod $lines_static_agentx $lines_static_dlmod $served_agentx $served_dlmod $served_static")
 done
 
 echo
@@ -294,6 +295,24 @@ for r in "${results[@]}"; do
 	set -- $r
 	printf '%-10s %6s %10s %12s %14s %13s %16s %15s %14s %20s\n' \
 		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}"
+done
+echo
+echo "from start to the whole domain table served (xdmHostDomainCount = rows), seconds; snmpd's own start included"
+printf '%-10s %6s %14s %13s %16s\n' "N(guests)" rows served_agentx served_dlmod static_agentx
+for r in "${results[@]}"; do
+	set -- $r
+	printf '%-10s %6s %14s %13s %16s\n' "$1" "$2" "${15}" "${16}" "${17}"
+done
+echo
+echo "memory per domain: RSS slope between the smallest N and each larger one, KiB per domain"
+printf '%-10s %18s %18s\n' "N(guests)" xensnmpd_kib snmpd_dlmod_kib
+set -- ${results[0]}
+n0=$1 ra0=$9 rd0=${10}
+for r in "${results[@]:1}"; do
+	set -- $r
+	printf '%-10s %18s %18s\n' "$n0..$1" \
+		"$(awk -v a="$ra0" -v b="$9" -v n="$((${1} - n0))" 'BEGIN { if (a ~ /^[0-9]+$/ && b ~ /^[0-9]+$/) printf "%.2f", (b - a) / n; else print "-" }')" \
+		"$(awk -v a="$rd0" -v b="${10}" -v n="$((${1} - n0))" 'BEGIN { if (a ~ /^[0-9]+$/ && b ~ /^[0-9]+$/) printf "%.2f", (b - a) / n; else print "-" }')"
 done
 echo
 echo "walked lines (xdmDomainTable: 19 per domain less absent values; static: 19 per row)"
@@ -372,6 +391,29 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 	cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
 	sub_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 	HV=(LD_PRELOAD=$XCSIM XENSIM_CONTROL=$T/sim.ctl)
+	median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
+	# state_latency_ms: pauses and unpauses domain 1 six times, 3 s apart
+	# (off the refresh ticks' phase), and prints the milliseconds from each
+	# change to the first GET of xdmDomainState.1 that shows it (GETs
+	# 20 ms apart; more than 15 s: 15000)
+	state_latency_ms() {
+		local i want t0 v out=()
+		for i in 1 2 3 4 5 6; do
+			sleep 3
+			if [ $((i % 2)) = 1 ]; then want=paused; else want=running; fi
+			"$SIM" ctl "$T/sim.ctl" set 1 "state=$want" >/dev/null
+			t0=$EPOCHREALTIME
+			while :; do
+				v=$(snmpget "${CLIENT[@]}" -Oqv -t 5 -r 0 "$ADDR" "$DOMAIN_TABLE.1.5.1" 2>/dev/null)
+				# xdmDomainState: running(2), blocked(3), paused(4)
+				if [ "$want" = paused ]; then [ "$v" = 4 ] && break; else [ "$v" = 2 ] || [ "$v" = 3 ] && break; fi
+				awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a > 15) }' && break
+				sleep 0.02
+			done
+			out+=("$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { v = (b - a) * 1000; printf "%d", v > 15000 ? 15000 : v }')")
+		done
+		echo "${out[@]}"
+	}
 	idle_results=()
 	for n in ${BENCH_IDLE_SIZES-1000 10000}; do
 		for run in "agentx every-tick" "agentx default" "dlmod default"; do
@@ -380,7 +422,8 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 			echo "-- idle N=$n $form $conf" >&2
 			start_sim "$n"
 			: >"$T/idle.conf"
-			[ "$conf" = default ] || printf 'xensnmpIdleRefresh 0\nxensnmpFullRefresh 12\n' >"$T/idle.conf"
+			[ "$conf" = default ] ||
+				printf 'xensnmpIdleRefresh 0\nxensnmpFullRefresh 12\nxensnmpProbeInterval 0\n' >"$T/idle.conf"
 			t0=$(now)
 			if [ "$form" = agentx ]; then
 				start_snmpd </dev/null
@@ -405,7 +448,9 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 			reqs=$("$SIM" ctl "$T/sim.ctl" stats | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
 			rss=$(rss_kib "$pid")
 			echo "  served after ${first}s; idle: agent $(sub_s "$a0" "$a1") s, simulated host $(sub_s "$s0" "$s1") s, $reqs requests" >&2
-			idle_results+=("$n $form $conf $(sub_s "$a0" "$a1") $(sub_s "$s0" "$s1") ${reqs:--} $first $rss")
+			lat=$(state_latency_ms)
+			echo "  pause/unpause seen by a GET after (ms): $lat" >&2
+			idle_results+=("$n $form $conf $(sub_s "$a0" "$a1") $(sub_s "$s0" "$s1") ${reqs:--} $first $rss $(median $lat)")
 			stop_agent
 			stop_snmpd
 			stop_sim
@@ -415,13 +460,12 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 	done
 	echo
 	echo "idle host, root mode, refresh ${REFRESH}s: CPU seconds used in $IDLE_S s with nothing changing"
-	echo "(every-tick: xensnmpIdleRefresh 0 + xensnmpFullRefresh 12, as ticks worked before; simulated host = xenstored + hypercall stand-in)"
-	printf '%-10s %-8s %-16s %12s %14s %12s %10s %10s
-' "N(guests)" form config agent_cpu_s sim_host_cpu_s xs_requests first_s rss_kib
+	echo "(every-tick: xensnmpIdleRefresh 0 + xensnmpFullRefresh 12 + xensnmpProbeInterval 0, as ticks worked before; simulated host = xenstored + hypercall stand-in)"
+	echo "(first_s: from start to the whole table served; state_ms: median of 6 pauses/unpauses to the first GET showing them)"
+	printf '%-10s %-8s %-16s %12s %14s %12s %10s %10s %10s\n' "N(guests)" form config agent_cpu_s sim_host_cpu_s xs_requests first_s rss_kib state_ms
 	for r in "${idle_results[@]}"; do
 		set -- $r
-		printf '%-10s %-8s %-16s %12s %14s %12s %10s %10s
-' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8"
+		printf '%-10s %-8s %-16s %12s %14s %12s %10s %10s %10s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9"
 	done
 fi
 

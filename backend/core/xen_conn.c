@@ -27,6 +27,7 @@ static const struct xen_driver_ops *const driver_table[] = {
 	&xen_dom0_stats_driver,
 };
 #define N_DRIVERS (sizeof(driver_table) / sizeof(driver_table[0]))
+_Static_assert(N_DRIVERS <= XEN_MAX_PARTS, "a merged domain holds one part per driver");
 
 /*
  * The ways of acting on domains, in order: the first that is wanted on
@@ -132,6 +133,7 @@ struct xen_conn {
 	bool want_tick;			/* lock; the timer's tick: caller sets, gatherer clears */
 	bool read_since_gathering;	/* lock; caller sets, gatherer clears */
 	struct timespec last_gathering_mono;	/* gatherer only */
+	struct timespec last_probe_mono;	/* gatherer only; the last look between ticks */
 	unsigned gathered_mask;		/* gatherer only; XEN_SRC_* of its own drivers
 					 * that gathered well in its last gathering */
 	bool gather_failed;		/* gatherer only; one of them was lost in it */
@@ -484,6 +486,7 @@ struct gathering {
 	struct timespec t0;
 	uint64_t req0, req_lost;	/* requests before; of the drivers lost */
 	bool full;
+	bool counters;			/* a tick or full: the running counters were read */
 };
 
 /* Gathers every open driver of the gatherer's own into its view. */
@@ -499,8 +502,10 @@ static void gather_own(struct xen_conn *conn, struct xen_dirty *dirty,
 	g->req0 = total_requests(conn);
 	g->req_lost = 0;
 	g->full = dirty->full;
+	g->counters = dirty->tick || dirty->full;
 	clock_gettime(CLOCK_MONOTONIC, &g->t0);
 	conn->last_gathering_mono = g->t0;
+	conn->last_probe_mono = g->t0;	/* a gathering reads what a probe looks at */
 	conn->gathered_mask = 0;
 	conn->gather_failed = false;
 	xen_dirty_seal(dirty);
@@ -559,8 +564,9 @@ static void publish(struct xen_conn *conn, const struct gathering *g)
 			open_mask |= s->ops.source;
 	}
 	pthread_mutex_unlock(&conn->lock);
+	/* conn->current is written only by this thread: no lock to read it */
 	if (merge)
-		merged = xen_merge_views(views, N_DRIVERS);
+		merged = xen_merge_views(views, N_DRIVERS, conn->current);
 	for (i = 0; i < N_DRIVERS; i++)
 		if (conn->slots[i].ops.own_thread)
 			xen_snapshot_unref(views[i]);
@@ -568,14 +574,14 @@ static void publish(struct xen_conn *conn, const struct gathering *g)
 	if (g)
 		req1 = g->req_lost + total_requests(conn);
 
-	/* conn->current is written only by this thread: no lock to read it */
 	if (merged)
 		xen_snapshot_mark_new(merged, conn->current, &t1);
 	pthread_mutex_lock(&conn->lock);
 	if (merged) {
 		clock_gettime(CLOCK_REALTIME, &merged->taken);
-		/* keep the time of the data, not of a failed attempt */
-		if (g && conn->gather_failed && conn->current)
+		/* keep the time of the data, not of a failed attempt, nor of
+		 * a gathering between ticks that left the counters as they were */
+		if (g && (conn->gather_failed || !g->counters) && conn->current)
 			merged->taken = conn->current->taken;
 		merged->generation = ++conn->generation;
 		xen_snapshot_unref(conn->current);
@@ -643,6 +649,7 @@ static bool quiet_tick(struct xen_conn *conn, bool read)
 			return false;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
+	conn->last_probe_mono = now;
 	pthread_mutex_lock(&conn->lock);
 	if (!conn->refresh_failed)
 		conn->last_success_mono = now;
@@ -651,6 +658,39 @@ static bool quiet_tick(struct xen_conn *conn, bool read)
 			conn->slots[i].good_mono = now;
 	pthread_mutex_unlock(&conn->lock);
 	return true;
+}
+
+static int always_changed(void *priv, const struct xen_snapshot *view);
+
+/*
+ * The poll timeout until the next look between ticks (-1: none), and
+ * when it is due, that look: every open driver of the gatherer's with a
+ * probe of its own (a driver without one is gathered at ticks only)
+ * looks at its source, and a change or a failure marks dirty->probed.
+ */
+static int probe_between_ticks(struct xen_conn *conn, struct xen_dirty *dirty, bool look)
+{
+	struct timespec now;
+	double since;
+	size_t i;
+
+	if (!conn->cfg.probe_interval_ms)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	since = elapsed(&conn->last_probe_mono, &now) * 1000.0;
+	if (since < conn->cfg.probe_interval_ms)
+		return (int)(conn->cfg.probe_interval_ms - since) + 1;
+	if (!look)
+		return 0;
+	conn->last_probe_mono = now;
+	for (i = 0; i < N_DRIVERS && !dirty->probed; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (!s->ops.own_thread && s->priv && s->ops.probe != always_changed &&
+		    s->ops.probe(s->priv, s->view) != 0)
+			dirty->probed = true;
+	}
+	return conn->cfg.probe_interval_ms;
 }
 
 static void conn_free(struct xen_conn *conn);
@@ -699,7 +739,8 @@ static void *gather_thread(void *arg)
 			fds[nfds].events = POLLIN;
 			owner[nfds++] = i;
 		}
-		if (poll(fds, nfds, -1) < 0 && errno != EINTR)
+		if (poll(fds, nfds, probe_between_ticks(conn, NULL, false)) < 0 &&
+		    errno != EINTR)
 			break;
 		if (fds[0].revents)
 			drain(conn->wake[0]);
@@ -738,6 +779,8 @@ static void *gather_thread(void *arg)
 			dirty.full |= want_full || reopened;
 			if (!want && !xen_dirty_any_event(&dirty) && quiet_tick(conn, read))
 				dirty.tick = false;
+		} else if (!xen_dirty_any_event(&dirty)) {
+			probe_between_ticks(conn, &dirty, true);
 		}
 		if (xen_dirty_any(&dirty)) {
 			/* the source threads gather meanwhile; what they hand

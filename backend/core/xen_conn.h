@@ -42,6 +42,13 @@ struct xen_conn_config {
 	 * I/O) of a host nobody reads are therefore refreshed this often.
 	 */
 	unsigned idle_refresh_seconds;
+	/*
+	 * Between refresh ticks, the drivers' probes (the hypervisor's domain
+	 * list) run every this many milliseconds, and a change they see is
+	 * gathered at once: a pause or a crash is published within about
+	 * this long, not at the next tick.  0: probes run at ticks only.
+	 */
+	unsigned probe_interval_ms;
 	/* a source whose last good gathering is older than this is
 	 * reported stale, and the snapshot with it (0: never) */
 	unsigned stale_after_seconds;

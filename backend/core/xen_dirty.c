@@ -58,5 +58,6 @@ bool xen_dirty_any_event(const struct xen_dirty *dirty)
 
 bool xen_dirty_any(const struct xen_dirty *dirty)
 {
-	return dirty->full || dirty->relist || dirty->tick || dirty->n_domids > 0;
+	return dirty->full || dirty->relist || dirty->tick || dirty->probed ||
+	       dirty->n_domids > 0;
 }

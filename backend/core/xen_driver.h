@@ -61,6 +61,11 @@ struct xen_dirty {
 	 * hypervisor, xend, /proc) poll; the xenstore driver, whose watches
 	 * report every change to what it reads, reuses its last view */
 	bool tick;
+	/* a probe between refresh ticks saw a change in a source without
+	 * change events (the hypervisor's domain list): that source reads
+	 * its list and re-reads what differs from its last view; counters
+	 * of the rest wait for the next tick */
+	bool probed;
 	uint32_t *domids;	/* domains whose data changed (unsorted) */
 	size_t n_domids, cap_domids;
 };

@@ -5,10 +5,11 @@
 #include "core/xen_alloc.h"
 #include "core/xen_merge.h"
 
+/* Borrowed: the merged domain holds the part that owns the bytes. */
 static void take_bytes(struct xen_bytes *dst, const struct xen_bytes *src)
 {
 	if (!xen_bytes_known(dst) && xen_bytes_known(src))
-		xen_bytes_set(dst, src->data, src->len);
+		*dst = *src;
 }
 
 #define TAKE(flag, field)                                              \
@@ -121,7 +122,7 @@ static void merge_domain(struct xen_domain *dst, const struct xen_domain *src,
 	take_bytes(&dst->name, &src->name);
 	take_bytes(&dst->os_type, &src->os_type);
 	if (!dst->vm_path && src->vm_path)
-		dst->vm_path = xen_strdup(src->vm_path);
+		dst->vm_path = src->vm_path;	/* borrowed, as the bytes */
 	if (!(dst->known & XEN_DOM_HAVE_UUID) &&
 	    (src->known & XEN_DOM_HAVE_UUID)) {
 		memcpy(dst->uuid, src->uuid, sizeof(dst->uuid));
@@ -168,19 +169,27 @@ static bool augments_only(const struct xen_snapshot *view)
 	return view->sources == XEN_SRC_DOM0_STATS;
 }
 
-struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
-				     size_t n_views)
+/* Whether prev_dom was merged from exactly these parts (view order). */
+static bool same_parts(const struct xen_domain *prev_dom,
+		       struct xen_domain *const *parts, size_t n_views)
 {
-	struct xen_snapshot *out = xen_snapshot_new();
-	size_t *pos, v;
+	size_t v;
 
-	if (!out)
+	for (v = 0; v < n_views; v++)
+		if (prev_dom->parts[v] != parts[v])
+			return false;
+	return true;
+}
+
+struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
+				     size_t n_views,
+				     const struct xen_snapshot *prev)
+{
+	struct xen_snapshot *out;
+	size_t pos[XEN_MAX_PARTS] = { 0 }, prev_pos = 0, v;
+
+	if (n_views > XEN_MAX_PARTS || !(out = xen_snapshot_new()))
 		return NULL;
-	pos = xen_calloc(n_views ? n_views : 1, sizeof(*pos));
-	if (!pos) {
-		xen_snapshot_unref(out);
-		return NULL;
-	}
 	for (v = 0; v < n_views; v++) {
 		if (!views[v])
 			continue;
@@ -190,9 +199,10 @@ struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
 
 	/* walk the sorted domain lists side by side */
 	for (;;) {
+		struct xen_domain *parts[XEN_MAX_PARTS] = { NULL };
 		uint32_t next = UINT32_MAX;
 		size_t holders = 0, primaries = 0, first = 0;
-		struct xen_domain *dom = NULL;
+		struct xen_domain *dom = NULL, *prev_dom = NULL;
 		bool any = false;
 
 		for (v = 0; v < n_views; v++) {
@@ -211,29 +221,35 @@ struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
 			if (!views[v] || pos[v] >= views[v]->n_domains ||
 			    views[v]->domains[pos[v]]->domid != next)
 				continue;
+			parts[v] = views[v]->domains[pos[v]++];
 			if (holders++ == 0)
 				first = v;
 			primaries += !augments_only(views[v]);
 		}
+		while (prev && prev_pos < prev->n_domains &&
+		       prev->domains[prev_pos]->domid < next)
+			prev_pos++;
+		if (prev && prev_pos < prev->n_domains &&
+		    prev->domains[prev_pos]->domid == next)
+			prev_dom = prev->domains[prev_pos];
 
 		if (primaries == 0) {
 			/* statistics of a domain no other source knows: dropped */
 		} else if (holders == 1) {
-			dom = xen_domain_ref(views[first]->domains[pos[first]]);
+			dom = xen_domain_ref(parts[first]);
+		} else if (prev_dom && same_parts(prev_dom, parts, n_views)) {
+			/* nothing it is made of changed: the same object */
+			dom = xen_domain_ref(prev_dom);
 		} else if ((dom = xen_domain_new(next)) != NULL) {
-			for (v = 0; v < n_views; v++)
-				if (views[v] && pos[v] < views[v]->n_domains &&
-				    views[v]->domains[pos[v]]->domid == next)
-					merge_domain(dom, views[v]->domains[pos[v]],
-						     augments_only(views[v]));
+			for (v = 0; v < n_views; v++) {
+				if (!parts[v])
+					continue;
+				merge_domain(dom, parts[v], augments_only(views[v]));
+				dom->parts[v] = xen_domain_ref(parts[v]);
+			}
 		}
 		if (dom && xen_snapshot_add_domain(out, dom) < 0)
 			xen_domain_unref(dom);
-		for (v = 0; v < n_views; v++)
-			if (views[v] && pos[v] < views[v]->n_domains &&
-			    views[v]->domains[pos[v]]->domid == next)
-				pos[v]++;
 	}
-	free(pos);
 	return out;
 }

@@ -59,10 +59,30 @@ struct xen_domain *xen_domain_ref(struct xen_domain *dom)
 	return dom;
 }
 
+static bool is_merged(const struct xen_domain *dom)
+{
+	size_t i;
+
+	for (i = 0; i < XEN_MAX_PARTS; i++)
+		if (dom->parts[i])
+			return true;
+	return false;
+}
+
 static void domain_free(struct xen_domain *dom)
 {
 	size_t i;
 
+	if (is_merged(dom)) {
+		/* the strings are the parts' */
+		for (i = 0; i < XEN_MAX_PARTS; i++)
+			xen_domain_unref(dom->parts[i]);
+		free(dom->vcpus);
+		free(dom->vifs);
+		free(dom->vbds);
+		free(dom);
+		return;
+	}
 	xen_bytes_clear(&dom->name);
 	xen_bytes_clear(&dom->os_type);
 	free(dom->vm_path);

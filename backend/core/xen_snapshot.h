@@ -123,6 +123,9 @@ enum xen_domain_known {
 #define XEN_DOMID_SHUTOFF_BASE 65536u
 #define XEN_DOMID_SHUTOFF_SPAN 2147418112u
 
+/* The most views a domain can be merged from (one per gathering driver). */
+#define XEN_MAX_PARTS 4
+
 struct xen_domain {
 	int refcnt;		/* atomic; owned by the snapshots holding it */
 	uint32_t domid;
@@ -142,6 +145,15 @@ struct xen_domain {
 	struct xen_vcpu *vcpus;	/* sorted by id */
 	struct xen_vif *vifs;	/* sorted by devid */
 	struct xen_vbd *vbds;	/* sorted by devid */
+	/*
+	 * A domain merged from several drivers' views (xen_merge.c) holds a
+	 * reference to the domain object of each view it was built from, in
+	 * view order (NULL where a view had none), and borrows their strings:
+	 * name, os_type, vm_path and the devices' strings point into the
+	 * parts, which are immutable and live as long as it does.  All NULL
+	 * for a domain a driver built, which owns its strings.
+	 */
+	struct xen_domain *parts[XEN_MAX_PARTS];
 };
 
 enum xen_host_known {
@@ -163,7 +175,9 @@ struct xen_host {
 struct xen_snapshot {
 	int refcnt;		/* atomic */
 	uint64_t generation;	/* increases with every published snapshot */
-	struct timespec taken;	/* wall clock at the end of gathering */
+	struct timespec taken;	/* wall clock at the end of the last gathering
+				 * that read the running counters (a refresh
+				 * tick's); one between ticks keeps it */
 	unsigned sources;	/* drivers that contributed */
 	struct xen_host host;
 	size_t n_domains, cap_domains;

@@ -200,8 +200,18 @@ static int stats_gather(void *priv, const struct xen_snapshot *prev, const struc
 	struct stat_list l = { 0 };
 	size_t i = 0;
 
-	(void)prev;
-	(void)dirty;	/* counters move all the time */
+	/*
+	 * Counters move all the time: a refresh tick reads them all.  A
+	 * gathering between ticks that names no domain (the hypervisor's
+	 * probe saw a state change) keeps the last counters; one that names
+	 * domains may have new devices to find, and reads all.
+	 */
+	if (prev && !dirty->tick && !xen_dirty_any_event(dirty)) {
+		for (i = 0; i < prev->n_domains; i++)
+			xen_snapshot_add_domain(out, xen_domain_ref(prev->domains[i]));
+		out->sources |= XEN_SRC_DOM0_STATS;
+		return 0;
+	}
 	if (read_net_dev(d, &l, why, why_len) < 0)
 		return -1;
 	read_vbd_stats(d, &l);

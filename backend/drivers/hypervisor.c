@@ -195,14 +195,37 @@ static void fill_host(struct hv_drv *d, struct xen_host *h)
 	}
 }
 
+/* Whether the list entry in says anything but CPU time that old, the
+ * last view's domain, does not. */
+static bool info_differs(const struct xen_domain *old, const xc_domaininfo_t *in)
+{
+	struct xen_domain now = { 0 };
+
+	fill_state(&now, in->flags);
+	return old->state != now.state || old->shutdown != now.shutdown ||
+	       old->mem_current_kib != in->tot_pages * PAGE_KIB ||
+	       old->vcpus_online != in->nr_online_vcpus ||
+	       (in->max_vcpu_id != XEN_INVALID_MAX_VCPU_ID &&
+		old->vcpus_max != in->max_vcpu_id + 1) ||
+	       (!uuid_is_nil(in->handle) &&
+		memcmp(old->uuid, in->handle, sizeof(old->uuid)) != 0);
+}
+
 static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct xen_dirty *dirty,
 		     struct xen_snapshot *out, char *why, size_t why_len)
 {
 	struct hv_drv *d = priv;
 	uint32_t first = 0;
 
-	(void)prev;
-	(void)dirty;	/* run state and CPU time change all the time: read all */
+	/*
+	 * A refresh tick reads everything: run state and CPU time change all
+	 * the time.  A gathering between ticks (a change event or the probe)
+	 * keeps the domains whose list entry shows no change but CPU time,
+	 * vCPUs and all: their counters wait for the tick, and no vCPU is
+	 * queried for them.
+	 */
+	bool keep = prev && !dirty->tick && !dirty->full;
+
 	fill_host(d, &out->host);
 	for (;;) {
 		int n, i;
@@ -216,9 +239,14 @@ static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct x
 		for (i = 0; i < n; i++) {
 			struct xen_domain *dom;
 
+			const struct xen_domain *old;
+
 			if (d->info[i].domain >= XEN_DOMID_FIRST_RESERVED)
 				continue;	/* names no domain */
-			dom = domain_from_info(d, &d->info[i]);
+			old = keep ? xen_snapshot_find(prev, d->info[i].domain) : NULL;
+			dom = old && !info_differs(old, &d->info[i])
+			      ? xen_domain_ref((struct xen_domain *)old)
+			      : domain_from_info(d, &d->info[i]);
 			if (!dom || xen_snapshot_add_domain(out, dom) < 0) {
 				xen_domain_unref(dom);
 				snprintf(why, why_len, "out of memory");
@@ -257,21 +285,11 @@ static int hv_probe(void *priv, const struct xen_snapshot *view)
 		for (i = 0; i < n; i++) {
 			const xc_domaininfo_t *in = &d->info[i];
 			const struct xen_domain *old;
-			struct xen_domain now = { 0 };
 
 			if (in->domain >= XEN_DOMID_FIRST_RESERVED)
 				continue;
 			old = xen_snapshot_find(view, in->domain);
-			if (!old)
-				return 1;
-			fill_state(&now, in->flags);
-			if (old->state != now.state || old->shutdown != now.shutdown ||
-			    old->mem_current_kib != in->tot_pages * PAGE_KIB ||
-			    old->vcpus_online != in->nr_online_vcpus ||
-			    (in->max_vcpu_id != XEN_INVALID_MAX_VCPU_ID &&
-			     old->vcpus_max != in->max_vcpu_id + 1) ||
-			    (!uuid_is_nil(in->handle) &&
-			     memcmp(old->uuid, in->handle, sizeof(old->uuid)) != 0))
+			if (!old || info_differs(old, in))
 				return 1;
 			seen++;
 		}

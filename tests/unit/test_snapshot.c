@@ -125,7 +125,7 @@ static void test_merge_priority_and_sources(void **state)
 	views[0] = hv;
 	views[1] = NULL;	/* a closed driver */
 	views[2] = xs;
-	m = xen_merge_views(views, 3);
+	m = xen_merge_views(views, 3, NULL);
 	assert_non_null(m);
 	assert_int_equal(m->n_domains, 2);
 	assert_int_equal(m->sources, XEN_SRC_HYPERVISOR | XEN_SRC_XENSTORE);
@@ -148,12 +148,67 @@ static void test_merge_priority_and_sources(void **state)
 	xen_snapshot_unref(m);
 }
 
+/* One view holding one domain, for the merges below. */
+static struct xen_snapshot *view_of(unsigned source, struct xen_domain *dom)
+{
+	struct xen_snapshot *v = xen_snapshot_new();
+
+	dom->sources = source;
+	xen_snapshot_add_domain(v, dom);
+	v->sources = source;
+	return v;
+}
+
+/* A merge from the same parts as the last one republishes the last
+ * object; a changed part makes a new one, which borrows the unchanged
+ * part's strings and keeps them alive after every view is gone. */
+static void test_merge_reuses_unchanged(void **state)
+{
+	struct xen_domain *h1 = xen_domain_new(1), *h2 = xen_domain_new(1);
+	struct xen_domain *s = named(1, "web");
+	struct xen_snapshot *views[2], *m1, *m2, *m3;
+	const struct xen_domain *d1, *d3;
+
+	(void)state;
+	s->n_vifs = 1;
+	s->vifs = calloc(1, sizeof(*s->vifs));
+	xen_bytes_set(&s->vifs[0].mac, "00:16:3e:00:00:01", 17);
+	h1->known = h2->known = XEN_DOM_HAVE_STATE;
+	h1->state = XEN_RUN_RUNNING;
+	h2->state = XEN_RUN_PAUSED;
+	views[0] = view_of(XEN_SRC_HYPERVISOR, h1);
+	views[1] = view_of(XEN_SRC_XENSTORE, s);
+
+	m1 = xen_merge_views(views, 2, NULL);
+	d1 = xen_snapshot_find(m1, 1);
+	assert_ptr_not_equal(d1, h1);
+	assert_ptr_equal(d1->name.data, s->name.data);	/* borrowed, not copied */
+	m2 = xen_merge_views(views, 2, m1);
+	assert_ptr_equal(xen_snapshot_find(m2, 1), d1);
+
+	xen_snapshot_unref(views[0]);
+	views[0] = view_of(XEN_SRC_HYPERVISOR, h2);
+	m3 = xen_merge_views(views, 2, m2);
+	d3 = xen_snapshot_find(m3, 1);
+	assert_ptr_not_equal(d3, d1);
+	assert_int_equal(d3->state, XEN_RUN_PAUSED);
+	assert_int_equal(d1->state, XEN_RUN_RUNNING);	/* the old object is untouched */
+
+	xen_snapshot_unref(views[0]);
+	xen_snapshot_unref(views[1]);
+	xen_snapshot_unref(m1);
+	xen_snapshot_unref(m2);
+	assert_string_equal(d3->name.data, "web");
+	assert_string_equal(d3->vifs[0].mac.data, "00:16:3e:00:00:01");
+	xen_snapshot_unref(m3);
+}
+
 static void test_merge_nothing(void **state)
 {
 	struct xen_snapshot *views[1] = { NULL }, *m;
 
 	(void)state;
-	m = xen_merge_views(views, 1);
+	m = xen_merge_views(views, 1, NULL);
 	assert_non_null(m);
 	assert_int_equal(m->n_domains, 0);
 	xen_snapshot_unref(m);
@@ -324,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_pace_budget),
 		cmocka_unit_test(test_merge_priority_and_sources),
 		cmocka_unit_test(test_merge_nothing),
+		cmocka_unit_test(test_merge_reuses_unchanged),
 		cmocka_unit_test(test_mark_new_instances),
 	};
 
