@@ -46,12 +46,51 @@ void xensnmp_table_clear(struct xensnmp_table *t)
 	t->snap = NULL;
 }
 
+/*
+ * A new snapshot with the same rows as the last (the same indexes in the
+ * same order: no domain or device came or went) only moves the rows'
+ * pointers to its objects.  The container, keyed by index, is left as it
+ * is, so a snapshot that changed one domain costs a pass over the rows,
+ * not a rebuild of the container.  false: the rows differ (or no memory
+ * for the pass), rebuild.
+ */
+static bool refill_in_place(struct xensnmp_table *t, struct xen_snapshot *snap)
+{
+	struct xensnmp_table fresh = { .def = t->def, .state = t->state };
+	size_t i, n = t->def->count(snap);
+	bool same;
+
+	if (!t->snap || n != t->n_rows || n == 0)
+		return false;
+	fresh.rows = calloc(n, sizeof(*fresh.rows));
+	if (!fresh.rows)
+		return false;
+	fresh.cap_rows = n;
+	t->def->fill(&fresh, snap);
+	same = fresh.n_rows == n;
+	for (i = 0; same && i < n; i++)
+		same = memcmp(fresh.rows[i].idx, t->rows[i].idx,
+			      t->def->n_index * sizeof(oid)) == 0;
+	for (i = 0; same && i < n; i++) {
+		t->rows[i].dom = fresh.rows[i].dom;
+		t->rows[i].item = fresh.rows[i].item;
+	}
+	free(fresh.rows);
+	if (same) {
+		xen_snapshot_unref(t->snap);
+		t->snap = xen_snapshot_ref(snap);
+	}
+	return same;
+}
+
 int xensnmp_table_load(struct xensnmp_table *t, struct xen_snapshot *snap)
 {
 	size_t i;
 
 	if (snap == t->snap)
 		return 0;	/* same snapshot: rows are current */
+	if (snap && refill_in_place(t, snap))
+		return 0;
 	xensnmp_table_clear(t);
 	if (!snap)
 		return 0;

@@ -410,7 +410,7 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 				awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { exit !(b - a > 15) }' && break
 				sleep 0.02
 			done
-			out+=("$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { v = (b - a) * 1000; printf "%d", v > 15000 ? 15000 : v }')")
+			out+=("$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { v = (b - a) * 1000; printf "%d", (v > 15000 ? 15000 : v) }')")
 		done
 		echo "${out[@]}"
 	}

@@ -125,6 +125,8 @@ struct xen_conn {
 	int wake[2];			/* caller writes, gatherer reads; fds immutable */
 	int notify[2];			/* gatherer writes, caller reads; fds immutable */
 	unsigned timer_ticks;		/* gatherer only */
+	bool current_partial;		/* gatherer only; the published snapshot is the
+					 * quick drivers' first, the others' follows */
 
 	pthread_mutex_t lock;
 	pthread_cond_t published;	/* lock; signalled on each publication */
@@ -204,6 +206,18 @@ static void describe_unavailable(struct xen_conn *conn)
 			continue;
 		n = snprintf(p, left, "%s%s: %s", p == conn->status.unavailable
 			     ? "" : "; ", s->ops.name, s->why);
+		if (n < 0 || (size_t)n >= left)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	for (i = 0; i < N_DRIVERS && conn->current_partial; i++) {
+		struct driver_slot *s = &conn->slots[i];
+
+		if (!s->open || s->ops.quick_first)
+			continue;
+		n = snprintf(p, left, "%s%s: first reading in progress",
+			     p == conn->status.unavailable ? "" : "; ", s->ops.name);
 		if (n < 0 || (size_t)n >= left)
 			break;
 		p += n;
@@ -487,11 +501,13 @@ struct gathering {
 	uint64_t req0, req_lost;	/* requests before; of the drivers lost */
 	bool full;
 	bool counters;			/* a tick or full: the running counters were read */
+	bool quick_only;		/* the quick_first drivers alone */
 };
 
-/* Gathers every open driver of the gatherer's own into its view. */
+/* Gathers every open driver of the gatherer's own into its view, or
+ * with quick_only the quick_first drivers alone. */
 static void gather_own(struct xen_conn *conn, struct xen_dirty *dirty,
-		       struct gathering *g)
+		       struct gathering *g, bool quick_only)
 {
 	size_t i;
 
@@ -503,6 +519,7 @@ static void gather_own(struct xen_conn *conn, struct xen_dirty *dirty,
 	g->req_lost = 0;
 	g->full = dirty->full;
 	g->counters = dirty->tick || dirty->full;
+	g->quick_only = quick_only;
 	clock_gettime(CLOCK_MONOTONIC, &g->t0);
 	conn->last_gathering_mono = g->t0;
 	conn->last_probe_mono = g->t0;	/* a gathering reads what a probe looks at */
@@ -514,7 +531,7 @@ static void gather_own(struct xen_conn *conn, struct xen_dirty *dirty,
 		struct xen_snapshot *view;
 		char why[256];
 
-		if (s->ops.own_thread || !s->priv)
+		if (s->ops.own_thread || !s->priv || (quick_only && !s->ops.quick_first))
 			continue;
 		view = xen_snapshot_new();
 		if (!view)
@@ -574,8 +591,11 @@ static void publish(struct xen_conn *conn, const struct gathering *g)
 	if (g)
 		req1 = g->req_lost + total_requests(conn);
 
+	/* against the quick first snapshot nothing is new: it had no devices */
 	if (merged)
-		xen_snapshot_mark_new(merged, conn->current, &t1);
+		xen_snapshot_mark_new(merged, conn->current_partial ? NULL : conn->current, &t1);
+	if (merged)
+		conn->current_partial = g && g->quick_only;
 	pthread_mutex_lock(&conn->lock);
 	if (merged) {
 		clock_gettime(CLOCK_REALTIME, &merged->taken);
@@ -663,6 +683,28 @@ static bool quiet_tick(struct xen_conn *conn, bool read)
 static int always_changed(void *priv, const struct xen_snapshot *view);
 
 /*
+ * Whether the first snapshot comes from the quick_first drivers alone
+ * (see xen_driver.h): one is open, another driver is open too, and no
+ * own_thread source is wanted (its rows, merged later, would look
+ * created).
+ */
+static bool quick_first_wanted(struct xen_conn *conn)
+{
+	bool quick = false, other = false;
+	size_t i;
+
+	for (i = 0; i < N_DRIVERS; i++) {
+		const struct driver_slot *s = &conn->slots[i];
+
+		if (s->ops.own_thread && !s->skipped)
+			return false;
+		if (s->priv)
+			*(s->ops.quick_first ? &quick : &other) = true;
+	}
+	return quick && other;
+}
+
+/*
  * The poll timeout until the next look between ticks (-1: none), and
  * when it is due, that look: every open driver of the gatherer's with a
  * probe of its own (a driver without one is gathered at ticks only)
@@ -709,7 +751,11 @@ static void *gather_thread(void *arg)
 	ask_sources(conn, true);
 	xen_dirty_init(&dirty);
 	dirty.full = true;
-	gather_own(conn, &dirty, &g);
+	if (quick_first_wanted(conn)) {
+		gather_own(conn, &dirty, &g, true);
+		publish(conn, &g);
+	}
+	gather_own(conn, &dirty, &g, false);
 	wait_first_views(conn);
 	publish(conn, &g);
 	/* one line that says what this agent cannot read or do, and why */
@@ -786,7 +832,7 @@ static void *gather_thread(void *arg)
 			/* the source threads gather meanwhile; what they hand
 			 * over later is merged when it comes */
 			ask_sources(conn, true);
-			gather_own(conn, &dirty, &g);
+			gather_own(conn, &dirty, &g, false);
 			publish(conn, &g);
 		} else {
 			/* a quiet tick still lets a lost source try again */

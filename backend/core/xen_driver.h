@@ -26,6 +26,15 @@
  *                          driver has neither event_fd nor probe (it is
  *                          polled whenever the others gather, and keeps
  *                          every refresh tick gathering while it is open)
+ *             quick_first  false: the driver's first gathering is merged
+ *                          with the others'.  true, for a source that lists
+ *                          every domain at a cost that does not grow with
+ *                          xenstored's load (the hypervisor): when no
+ *                          own_thread source is wanted, the first snapshot
+ *                          is published from the quick drivers alone, at
+ *                          once, and the others' first gathering follows
+ *                          it (the connection says so meanwhile, see
+ *                          xen_conn_status.unavailable)
  * A driver sets only what it implements and writes no stubs: the
  * connection checks the table once, in xen_driver_ops_complete(), and
  * refuses to open with a table that breaks this contract.
@@ -94,6 +103,7 @@ struct xen_driver_ops {
 	unsigned source;	/* XEN_SRC_* */
 	bool needs_privilege;	/* opened only by root */
 	bool own_thread;	/* gathered on a thread of its own (see above) */
+	bool quick_first;	/* its view alone makes the first snapshot (see above) */
 	/* Whether this host's configuration asks for it (NULL: always).
 	 * A driver not wanted is neither opened nor reported missing. */
 	bool (*wanted)(const struct xen_driver_env *env);

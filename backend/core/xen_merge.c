@@ -86,9 +86,23 @@ static void merge_vbd(struct xen_vbd *dst, const struct xen_vbd *src)
 		type *out;                                                   \
 		if (!src->count)                                             \
 			return;                                              \
-		out = xen_calloc(dst->count + src->count, sizeof(*out));         \
-		if (!out)                                                    \
+		/* the size of the union first: no slack kept per domain */  \
+		while (i < dst->count || j < src->count) {                   \
+			if (j >= src->count ||                               \
+			    (i < dst->count &&                               \
+			     dst->arr[i].id < src->arr[j].id)) {             \
+				n++, i++;                                    \
+			} else if (i >= dst->count ||                        \
+				   src->arr[j].id < dst->arr[i].id) {        \
+				n += !augment, j++;                          \
+			} else {                                             \
+				n++, i++, j++;                               \
+			}                                                    \
+		}                                                            \
+		if (!n)                                                      \
 			return;                                              \
+		out = xen_calloc(n, sizeof(*out));                           \
+		i = j = n = 0;                                               \
 		while (i < dst->count || j < src->count) {                   \
 			if (j >= src->count ||                               \
 			    (i < dst->count &&                               \

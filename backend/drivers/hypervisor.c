@@ -271,7 +271,7 @@ static int hv_probe(void *priv, const struct xen_snapshot *view)
 {
 	struct hv_drv *d = priv;
 	uint32_t first = 0;
-	size_t seen = 0;
+	size_t seen = 0, at = 0;
 
 	if (!view)
 		return 1;
@@ -288,7 +288,11 @@ static int hv_probe(void *priv, const struct xen_snapshot *view)
 
 			if (in->domain >= XEN_DOMID_FIRST_RESERVED)
 				continue;
-			old = xen_snapshot_find(view, in->domain);
+			/* both lists are sorted by domid: one walk, no search */
+			while (at < view->n_domains && view->domains[at]->domid < in->domain)
+				at++;
+			old = at < view->n_domains && view->domains[at]->domid == in->domain
+			      ? view->domains[at] : NULL;
 			if (!old || info_differs(old, in))
 				return 1;
 			seen++;
@@ -304,6 +308,7 @@ const struct xen_driver_ops xen_hypervisor_driver = {
 	.name = "hypervisor",
 	.source = XEN_SRC_HYPERVISOR,
 	.needs_privilege = true,
+	.quick_first = true,
 	.open = hv_open,
 	.close = hv_close,
 	.gather = hv_gather,

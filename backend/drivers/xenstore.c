@@ -41,6 +41,7 @@ struct xsd {
 	struct xen_log_queue *log;
 	uint64_t requests;
 	int lost_errno;		/* non-zero once a request failed fatally */
+	uint64_t last_gather_ms;	/* now_ms() of the last gathering or heartbeat */
 	/* XENSNMP_XENSTORE_EVENTS=all: every event re-reads its domain at
 	 * once, as before filtering and pacing (for measuring their gain) */
 	bool unfiltered;
@@ -509,16 +510,24 @@ static void heartbeat(struct xsd *d)
 }
 
 /*
- * Changes arrive as watch events, so a look sends nothing: an idle host
- * costs xenstored no request.  A hung xenstored shows at the next
- * gathering (a read of the data, a change, or the idle refresh), whose
- * heartbeat it holds.
+ * Changes arrive as watch events, so a look sends nothing, except one
+ * heartbeat when xenstored was last asked anything HEARTBEAT_MS ago: a
+ * hung xenstored then holds the look, and the snapshot is reported stale
+ * (and notified) within that and the staleness limit, although nobody
+ * reads; an idle host costs xenstored one request in HEARTBEAT_MS,
+ * whatever the number of domains and the refresh interval.
  */
+#define HEARTBEAT_MS 10000
 static int xsd_probe(void *priv, const struct xen_snapshot *view)
 {
 	struct xsd *d = priv;
+	uint64_t now = now_ms();
 
 	(void)view;
+	if (now - d->last_gather_ms >= HEARTBEAT_MS) {
+		d->last_gather_ms = now;
+		heartbeat(d);
+	}
 	return d->lost_errno ? -1 : 0;
 }
 
@@ -561,6 +570,7 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 	free(ids);
 	if (d->requests == requests_before)
 		heartbeat(d);
+	d->last_gather_ms = now_ms();
 	if (d->lost_errno) {
 		snprintf(why, why_len, "xenstore request failed: %s",
 			 strerror(d->lost_errno));

@@ -198,9 +198,13 @@ start_agent() {	# start_agent [AGENT OPTIONS...]; environment from AGENT_ENV
 	wait_for 20 agent_serves || { log "agent did not serve"; tail -n 20 "$T/agent.log" "$T/agent.stderr"; exit 1; }
 }
 
+# serving, and past the quick first snapshot (the hypervisor's domain
+# list alone, while xenstore's first reading is in progress)
 agent_serves() {
-	snmpget "${SNMPOPTS[@]}" -Oqv "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmHostDomainCount.0 |
-		grep -qE '^[0-9]+$'
+	local out
+	out=$(snmpget "${SNMPOPTS[@]}" -Oqv "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmHostDomainCount.0 \
+		XEN-DOMAIN-MIB::xdmHostUnavailable.0) || return 1
+	grep -qE '^[0-9]+$' <<<"$out" && ! grep -q 'first reading in progress' <<<"$out"
 }
 
 stop_agent() {	# stops the agent; fails the test if it did not exit cleanly

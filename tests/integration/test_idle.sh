@@ -1,7 +1,7 @@
 #!/bin/bash
 # A quiet host that nobody reads is not gathered on every refresh tick:
-# a tick looks at the hypervisor's domain list and sends xenstored
-# nothing, and gathers only when that look shows a change, a request
+# a tick looks at the hypervisor's domain list and sends xenstored one
+# heartbeat in 10 s, and gathers only when that look shows a change, a request
 # read the data since the last gathering, or a minute passed.  Between
 # ticks the domain list is looked at twice a second, so a state change is
 # served within about that, whatever the tick.  Seen through a running
@@ -42,12 +42,13 @@ if [[ $c0 =~ ^[0-9]+$ && $c1 =~ ^[0-9]+$ ]] && [ $((c1 - c0)) -le $((HALF * 5 / 
 else
 	fail "quiet ticks: CPU time [$c0] then [$c1] 6 s later (at most $((HALF * 5 / 2)) ns on)"
 fi
-# quiet looks send xenstored nothing; the one gathering the read brought
-# re-read nothing from xenstore and sent one heartbeat
-if [[ $reqs =~ ^[0-9]+$ ]] && [ "$reqs" -le 1 ]; then
-	pass "xenstore requests in 6 quiet seconds: $reqs (at most the read's gathering's heartbeat)"
+# quiet looks send xenstored a heartbeat in 10 s; the one gathering the
+# read brought re-read nothing from xenstore and sent one heartbeat (a
+# tick each, as before: 6)
+if [[ $reqs =~ ^[0-9]+$ ]] && [ "$reqs" -le 2 ]; then
+	pass "xenstore requests in 6 quiet seconds: $reqs (the read's gathering's heartbeat, at most one more)"
 else
-	fail "xenstore requests in 6 quiet seconds: [$reqs], expected 0 or 1"
+	fail "xenstore requests in 6 quiet seconds: [$reqs], expected 0 to 2"
 fi
 
 # that read asks for the next gathering
@@ -82,5 +83,31 @@ check_eq "that gathering leaves xdmHostLastRefresh" "$lr0" "$(get xdmHostLastRef
 sim set 1 state=running >/dev/null
 wait_for 10 sh -c "snmpget ${SNMPOPTS[*]} -Oqv $AGENT_ADDR XEN-DOMAIN-MIB::xdmDomainState.1 | grep -qvx paused" &&
 	pass "and so is the unpause" || fail "unpause not served"
+stop_agent
+
+# a fast start: with hypercalls, the first snapshot is the hypervisor's
+# domain list alone, served while xenstore's first reading (seconds for
+# 3,000 domains) is in progress, and said so; then the whole of it
+stop_sim
+start_sim --domains 3000
+rm -f "$T/agent.pid"
+t0=$EPOCHREALTIME
+env "${AGENT_ENV[@]}" "$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -p "$T/agent.pid" \
+	--refresh 5 >>"$T/agent.stderr" 2>&1 &
+AGENT_PID=$!
+first() {
+	snmpget "${SNMPOPTS[@]}" -Oqv "$AGENT_ADDR" XEN-DOMAIN-MIB::xdmHostDomainCount.0 \
+		XEN-DOMAIN-MIB::xdmHostUnavailable.0 XEN-DOMAIN-MIB::xdmDomainState.3000 \
+		XEN-DOMAIN-MIB::xdmDomainName.3000 >"$T/first" 2>&1
+	grep -qx 3001 "$T/first"
+}
+wait_for 30 first
+ms=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
+log "first answer with 3001 domains after ${ms} ms: $(tr '\n' '|' <"$T/first")"
+check_match "the first rows come with the note" 'xenstore: first reading in progress' "$(cat "$T/first")"
+check_match "a row's state is served from the start" '^(running|blocked)$' "$(sed -n 3p "$T/first")"
+check_match "its name follows xenstore's reading" 'No Such Instance' "$(sed -n 4p "$T/first")"
+wait_for 60 agent_serves && pass "xenstore's reading completes" || fail "the note stays"
+check_eq "then the name is served" guest3000 "$(get xdmDomainName.3000)"
 stop_agent
 finish

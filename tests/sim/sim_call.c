@@ -11,6 +11,11 @@
 
 char *sim_call(int argc, const char *const *argv)
 {
+	return sim_call_len(argc, argv, NULL);
+}
+
+char *sim_call_len(int argc, const char *const *argv, size_t *len_out)
+{
 	const char *path = getenv("XENSIM_CONTROL");
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t len = 0, cap = 65536;
@@ -60,5 +65,7 @@ char *sim_call(int argc, const char *const *argv)
 	close(fd);
 	if (buf)
 		buf[len] = '\0';
+	if (len_out)
+		*len_out = len;
 	return buf;
 }

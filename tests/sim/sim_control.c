@@ -137,20 +137,29 @@ void ctl_free_argv(char **argv)
 	free(argv);
 }
 
-void ctl_reply(int fd, const char *text)
+static void write_all(int fd, const void *data, size_t len)
 {
-	size_t len = strlen(text), off = 0;
+	size_t off = 0;
 
 	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
+		ssize_t n = write(fd, (const char *)data + off, len - off);
 
 		if (n <= 0)
-			break;
+			break;	/* the client went away: nothing to do */
 		off += (size_t)n;
 	}
-	if (write(fd, "\n", 1) < 0) {
-		/* the client went away: nothing to do */
-	}
+}
+
+void ctl_reply(int fd, const char *text)
+{
+	write_all(fd, text, strlen(text));
+	write_all(fd, "\n", 1);
+	close(fd);
+}
+
+void ctl_reply_bytes(int fd, const void *data, size_t len)
+{
+	write_all(fd, data, len);
 	close(fd);
 }
 

@@ -1,5 +1,6 @@
 #include "sim_hv.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,79 @@ static unsigned state_flags(const char *state)
 	return XEN_DOMINF_running;
 }
 
+/* What the hypervisor says of domain id at time t; false: no such domain. */
+static bool domain_info(struct sim_model *m, unsigned id, double t, xc_domaininfo_t *out,
+			unsigned *vcpus)
+{
+	const struct sim_domain *d = &m->domains[id];
+	unsigned long long target, max, cur, cpu;
+	unsigned online = d->vcpus ? d->vcpus_online : 1;
+	unsigned flags = state_flags(d->state);
+	char uuid[33];
+	unsigned i;
+
+	if (!d->exists) {
+		first_seen[id] = 0;
+		return false;
+	}
+	if (!first_seen[id])
+		first_seen[id] = t;
+	target = store_number(m, "/local/domain/%u/memory/target", id, 262144);
+	max = store_number(m, "/local/domain/%u/memory/static-max", id, target);
+	cur = d->mem_current_kib ? d->mem_current_kib : target;
+	/* a running domain burns half a CPU per online vCPU */
+	cpu = d->cpu_time_ns;
+	if (flags & XEN_DOMINF_running)
+		cpu += (unsigned long long)((t - first_seen[id]) * 5e8 * online);
+	uuid_hex(m, id, uuid);
+	*vcpus = d->vcpus ? d->vcpus : 1;
+	memset(out, 0, sizeof(*out));
+	out->domain = (domid_t)id;
+	out->flags = flags;
+	out->tot_pages = cur / 4;
+	out->max_pages = max / 4;
+	out->cpu_time = cpu;
+	out->nr_online_vcpus = online;
+	out->max_vcpu_id = *vcpus - 1;
+	for (i = 0; i < 16; i++) {
+		unsigned hi = (unsigned)(strchr("0123456789abcdef", uuid[2 * i] | 0x20) - "0123456789abcdef");
+		unsigned lo = (unsigned)(strchr("0123456789abcdef", uuid[2 * i + 1] | 0x20) - "0123456789abcdef");
+
+		out->handle[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+void *sim_hv_domains(struct sim_model *m, size_t *len)
+{
+	double t = now();
+	size_t n = 0, cap = 64;
+	char *buf = malloc(3 + cap * sizeof(xc_domaininfo_t));
+	unsigned id, vcpus;
+
+	if (!buf)
+		return NULL;
+	memcpy(buf, "ok\n", 3);
+	for (id = 0; id < SIM_MAX_DOMID; id++) {
+		xc_domaininfo_t info;
+
+		if (!domain_info(m, id, t, &info, &vcpus))
+			continue;
+		if (n == cap) {
+			char *grown = realloc(buf, 3 + (cap *= 2) * sizeof(info));
+
+			if (!grown) {
+				free(buf);
+				return NULL;
+			}
+			buf = grown;
+		}
+		memcpy(buf + 3 + n++ * sizeof(info), &info, sizeof(info));
+	}
+	*len = 3 + n * sizeof(xc_domaininfo_t);
+	return buf;
+}
+
 char *sim_hv_dump(struct sim_model *m)
 {
 	const struct sim_host *h = &m->host;
@@ -84,29 +158,21 @@ char *sim_hv_dump(struct sim_model *m)
 		(unsigned long long)(h->total_mem_kib ? h->total_mem_kib : 16777216),
 		(unsigned long long)h->free_mem_kib, h->xen_version);
 	for (id = 0; id < SIM_MAX_DOMID; id++) {
-		const struct sim_domain *d = &m->domains[id];
-		unsigned long long target, max, cur, cpu;
-		unsigned vcpus = d->vcpus ? d->vcpus : 1;
-		unsigned online = d->vcpus ? d->vcpus_online : 1;
-		unsigned flags = state_flags(d->state);
-		char uuid[33];
+		xc_domaininfo_t d;
+		unsigned vcpus, online, flags;
+		unsigned long long cpu;
 
-		if (!d->exists) {
-			first_seen[id] = 0;
+		if (!domain_info(m, id, t, &d, &vcpus))
 			continue;
-		}
-		if (!first_seen[id])
-			first_seen[id] = t;
-		target = store_number(m, "/local/domain/%u/memory/target", id, 262144);
-		max = store_number(m, "/local/domain/%u/memory/static-max", id, target);
-		cur = d->mem_current_kib ? d->mem_current_kib : target;
-		/* a running domain burns half a CPU per online vCPU */
-		cpu = d->cpu_time_ns;
-		if (flags & XEN_DOMINF_running)
-			cpu += (unsigned long long)((t - first_seen[id]) * 5e8 * online);
-		uuid_hex(m, id, uuid);
+		online = d.nr_online_vcpus;
+		flags = d.flags;
+		cpu = d.cpu_time;
 		fprintf(f, "dom %u flags=%x tot_kib=%llu max_kib=%llu cpu_ns=%llu online=%u "
-			"max_vcpu_id=%u uuid=%s\n", id, flags, cur, max, cpu, online, vcpus - 1, uuid);
+			"max_vcpu_id=%u uuid=", id, flags, (unsigned long long)d.tot_pages * 4,
+			(unsigned long long)d.max_pages * 4, cpu, online, vcpus - 1);
+		for (i = 0; i < 16; i++)
+			fprintf(f, "%02x", d.handle[i]);
+		fputc('\n', f);
 		for (i = 0; i < vcpus; i++) {
 			int up = i < online;
 

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct xc_interface_core {
 	size_t n_doms;
 	struct sim_vcpu *vcpus;
 	size_t n_vcpus;
+	bool vcpus_stale;		/* the domain list was read after them */
 	unsigned cpus, cpu_mhz;
 	unsigned long long total_kib, free_kib;
 	char version[32];
@@ -165,6 +167,7 @@ static int refresh(xc_interface *xch)
 	}
 	if (xch->n_vcpus)
 		qsort(xch->vcpus, xch->n_vcpus, sizeof(*xch->vcpus), cmp_vcpu);
+	xch->vcpus_stale = false;
 	return 0;
 }
 
@@ -236,14 +239,48 @@ int xc_version(xc_interface *xch, int cmd, void *arg)
 	return -1;
 }
 
+/*
+ * The domain list alone ("hv-domains"): binary records, copied as the
+ * hypercall copies them, so a look at 10,000 domains costs the agent a
+ * copy, not a parse.  The vCPUs read before are marked out of date.
+ */
+static int refresh_domains(xc_interface *xch)
+{
+	const char *argv[] = { "hv-domains" };
+	size_t len = 0, n;
+	char *buf = sim_call_len(1, argv, &len);
+
+	if (!buf || len < 3 || strncmp(buf, "ok\n", 3) != 0 ||
+	    (len - 3) % sizeof(xc_domaininfo_t) != 0) {
+		free(buf);
+		errno = EIO;
+		return -1;
+	}
+	n = (len - 3) / sizeof(xc_domaininfo_t);
+	free(xch->doms);
+	xch->doms = n ? malloc(n * sizeof(*xch->doms)) : NULL;
+	if (n && !xch->doms) {
+		free(buf);
+		xch->n_doms = 0;
+		errno = ENOMEM;
+		return -1;
+	}
+	if (n)
+		memcpy(xch->doms, buf + 3, n * sizeof(*xch->doms));
+	xch->n_doms = n;
+	xch->vcpus_stale = true;
+	free(buf);
+	return 0;
+}
+
 int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int max_domains,
 			  xc_domaininfo_t *info)
 {
 	size_t i;
 	unsigned n = 0;
 
-	/* a new listing starts at 0: that is when the host is re-read */
-	if (first_domain == 0 && refresh(xch) < 0)
+	/* a new listing starts at 0: that is when the list is re-read */
+	if (first_domain == 0 && refresh_domains(xch) < 0)
 		return -1;
 	for (i = 0; i < xch->n_doms && n < max_domains; i++)
 		if (xch->doms[i].domain >= first_domain)
@@ -259,8 +296,12 @@ int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int
 int xc_vcpu_getinfo(xc_interface *xch, uint32_t domid, uint32_t vcpu, xc_vcpuinfo_t *info)
 {
 	struct sim_vcpu key = { .domid = domid, .id = vcpu };
-	const struct sim_vcpu *v = xch->n_vcpus ? bsearch(&key, xch->vcpus, xch->n_vcpus,
-							  sizeof(key), cmp_vcpu) : NULL;
+	const struct sim_vcpu *v;
+
+	/* the vCPUs as of the list just read, not of an older dump */
+	if (xch->vcpus_stale && refresh(xch) < 0)
+		return -1;
+	v = xch->n_vcpus ? bsearch(&key, xch->vcpus, xch->n_vcpus, sizeof(key), cmp_vcpu) : NULL;
 
 	if (!v) {
 		errno = ESRCH;

@@ -187,6 +187,17 @@ static void run_control(struct sim *sim, int fd, int argc, char **argv)
 		ctl_reply(fd, "error empty command");
 		return;
 	}
+	if (strcmp(argv[0], "hv-domains") == 0) {
+		size_t len = 0;
+		void *bin = sim_hv_domains(sim->model, &len);
+
+		if (bin)
+			ctl_reply_bytes(fd, bin, len);
+		else
+			ctl_reply(fd, "error out of memory");
+		free(bin);
+		return;
+	}
 	if (strcmp(argv[0], "hv-dump") == 0) {
 		char *dump = sim_hv_dump(sim->model);
 

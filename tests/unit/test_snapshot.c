@@ -5,6 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdio.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+/* from ASan's runtime (sanitizer/allocator_interface.h, which gcc does not
+ * install): bytes asked of malloc and not freed (ASan keeps no malloc overhead) */
+size_t __sanitizer_get_current_allocated_bytes(void);
+static size_t heap_in_use(void)
+{
+	return __sanitizer_get_current_allocated_bytes();
+}
+#define HEAP_COUNTS "bytes requested"
+#else
+#include <malloc.h>
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+#define HEAP_COUNTS "bytes of heap, malloc's overhead included"
+#endif
 
 #include "core/xen_driver.h"
 #include "core/xen_merge.h"
@@ -203,6 +222,90 @@ static void test_merge_reuses_unchanged(void **state)
 	xen_snapshot_unref(m3);
 }
 
+/*
+ * Where a domain's bytes go, layer by layer, for a domain shaped as the
+ * drivers build it on a Xen 4 host (hypervisor, xenstore and dom0
+ * statistics views; two vCPUs, one VIF, one VBD), and what a
+ * republication costs when nothing changed: the snapshot's pointer to
+ * the same object, nothing more.
+ */
+#define BYTES_N 1000
+static void bytes_domain(struct xen_snapshot *hv, struct xen_snapshot *xs,
+			 struct xen_snapshot *st, uint32_t id)
+{
+	struct xen_domain *h = xen_domain_new(id), *x = named(id, "guest-0000"), *s = xen_domain_new(id);
+	char vm[48];
+
+	h->vcpus = calloc(2, sizeof(*h->vcpus));
+	h->n_vcpus = 2;
+	h->sources = XEN_SRC_HYPERVISOR;
+	x->sources = XEN_SRC_XENSTORE;
+	xen_bytes_set(&x->os_type, "linux", 5);
+	snprintf(vm, sizeof(vm), "/vm/%08x-0000-4000-8000-000000000000", id);
+	x->vm_path = strdup(vm);
+	x->vcpus = calloc(2, sizeof(*x->vcpus));
+	x->n_vcpus = 2;
+	x->vifs = calloc(1, sizeof(*x->vifs));
+	x->n_vifs = 1;
+	xen_bytes_set(&x->vifs[0].mac, "00:16:3e:00:00:01", 17);
+	xen_bytes_set(&x->vifs[0].bridge, "xenbr0", 6);
+	xen_bytes_set(&x->vifs[0].ifname, "vif1000.0", 9);
+	xen_bytes_set(&x->vifs[0].script, "/etc/xen/scripts/vif-bridge", 27);
+	x->vbds = calloc(1, sizeof(*x->vbds));
+	x->n_vbds = 1;
+	xen_bytes_set(&x->vbds[0].dev, "xvda", 4);
+	xen_bytes_set(&x->vbds[0].params, "/dev/vg0/guest-0000", 19);
+	xen_bytes_set(&x->vbds[0].mode, "w", 1);
+	xen_bytes_set(&x->vbds[0].device_type, "disk", 4);
+	xen_bytes_set(&x->vbds[0].backend_type, "vbd", 3);
+	s->sources = XEN_SRC_DOM0_STATS;
+	s->vifs = calloc(1, sizeof(*s->vifs));
+	s->n_vifs = 1;
+	s->vbds = calloc(1, sizeof(*s->vbds));
+	s->n_vbds = 1;
+	xen_snapshot_add_domain(hv, h);
+	xen_snapshot_add_domain(xs, x);
+	xen_snapshot_add_domain(st, s);
+}
+
+static void test_bytes_per_domain(void **state)
+{
+	struct xen_snapshot *views[4] = { xen_snapshot_new(), NULL, xen_snapshot_new(),
+					  xen_snapshot_new() };
+	struct xen_snapshot *m1, *m2;
+	size_t b0, b1, b2, b3;
+	uint32_t i;
+
+	(void)state;
+	views[0]->sources = XEN_SRC_HYPERVISOR;
+	views[2]->sources = XEN_SRC_XENSTORE;
+	views[3]->sources = XEN_SRC_DOM0_STATS;
+	b0 = heap_in_use();
+	for (i = 1; i <= BYTES_N; i++)
+		bytes_domain(views[0], views[2], views[3], i);
+	b1 = heap_in_use();
+	m1 = xen_merge_views(views, 4, NULL);
+	b2 = heap_in_use();
+	m2 = xen_merge_views(views, 4, m1);
+	b3 = heap_in_use();
+	printf("# per domain (%s): the three drivers' views %zu "
+	       "(struct xen_domain %zu, xen_vcpu %zu, xen_vif %zu, xen_vbd %zu), "
+	       "merged snapshot %zu, republished unchanged %zu\n",
+	       HEAP_COUNTS, (b1 - b0) / BYTES_N, sizeof(struct xen_domain),
+	       sizeof(struct xen_vcpu), sizeof(struct xen_vif), sizeof(struct xen_vbd),
+	       (b2 - b1) / BYTES_N, (b3 - b2) / BYTES_N);
+	for (i = 0; i < m1->n_domains; i++)
+		assert_ptr_equal(m2->domains[i], m1->domains[i]);
+	/* a merged domain borrows the strings: less than the views' own copy */
+	assert_true(b2 - b1 < (b1 - b0) / 2);
+	/* republishing 1,000 unchanged domains costs their pointers */
+	assert_true(b3 - b2 <= 2 * BYTES_N * sizeof(void *) + 1024);
+	xen_snapshot_unref(m1);
+	xen_snapshot_unref(m2);
+	for (i = 0; i < 4; i++)
+		xen_snapshot_unref(views[i]);
+}
+
 static void test_merge_nothing(void **state)
 {
 	struct xen_snapshot *views[1] = { NULL }, *m;
@@ -380,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_merge_priority_and_sources),
 		cmocka_unit_test(test_merge_nothing),
 		cmocka_unit_test(test_merge_reuses_unchanged),
+		cmocka_unit_test(test_bytes_per_domain),
 		cmocka_unit_test(test_mark_new_instances),
 	};
 

@@ -187,6 +187,32 @@ static void test_reload_same_snapshot_keeps_rows(void **state)
 	assert_ptr_equal(f->table.rows, rows);
 }
 
+/* A snapshot with the same rows moves them to its objects in place; one
+ * with a domain more or less rebuilds them. */
+static void test_reload_same_rows_in_place(void **state)
+{
+	struct fixture *f = *state;
+	struct xen_snapshot *next = make_snapshot(), *fewer = xen_snapshot_new();
+	struct xensnmp_row *rows;
+
+	load(f, &xensnmp_domain_table_def);
+	rows = f->table.rows;
+	assert_ptr_equal(rows[0].dom, f->snap->domains[0]);
+	assert_int_equal(xensnmp_table_load(&f->table, next), 0);
+	assert_ptr_equal(f->table.rows, rows);		/* not rebuilt */
+	assert_ptr_equal(f->table.snap, next);
+	assert_ptr_equal(rows[0].dom, next->domains[0]);
+	assert_ptr_equal(rows[1].dom, next->domains[1]);
+
+	xen_snapshot_add_domain(fewer, xen_domain_ref(next->domains[0]));
+	assert_int_equal(xensnmp_table_load(&f->table, fewer), 0);
+	assert_int_equal(f->table.n_rows, 1);
+	assert_ptr_equal(f->table.rows[0].dom, next->domains[0]);
+	xensnmp_table_clear(&f->table);
+	xen_snapshot_unref(next);
+	xen_snapshot_unref(fewer);
+}
+
 static void test_host_unavailable_fits_its_size(void **state)
 {
 	struct fixture *f = *state;
@@ -241,6 +267,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vcpu_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vif_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vbd_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_same_rows_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_same_snapshot_keeps_rows,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_unavailable_fits_its_size,
