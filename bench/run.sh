@@ -24,7 +24,9 @@
 # (after) and without them (before: XENSNMP_XENSTORE_EVENTS=all).
 # Each walk is done $BENCH_WALKS times (default 3); the best time is shown.
 # The walked line counts are printed too, so incomplete walks show, and
-# any error, warning or timeout the agents logged.  Then (BENCH_IDLE=1,
+# any error, warning or timeout the agents logged.  Then (BENCH_XENTOP=1,
+# the default, after the idle figures) xentop's one gathering and idle
+# cost beside the agent's, at $BENCH_XENTOP_SIZES.  Then (BENCH_IDLE=1,
 # the default) an idle host's cost at $BENCH_IDLE_SIZES (default "1000
 # 10000") over $BENCH_IDLE_SECONDS (65), beside xensnmpFullRefresh 12.  BENCH_KEEP=1 keeps the
 # temporary directory with the logs.
@@ -306,8 +308,7 @@ done
 echo
 echo "memory per domain: RSS slope between the smallest N and each larger one, KiB per domain"
 printf '%-10s %18s %18s\n' "N(guests)" xensnmpd_kib snmpd_dlmod_kib
-set -- ${results[0]}
-n0=$1 ra0=$9 rd0=${10}
+[ ${#results[@]} -gt 0 ] && set -- ${results[0]} && n0=$1 ra0=$9 rd0=${10}
 for r in "${results[@]:1}"; do
 	set -- $r
 	printf '%-10s %18s %18s\n' "$n0..$1" \
@@ -467,6 +468,78 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 		set -- $r
 		printf '%-10s %-8s %-16s %12s %14s %12s %10s %10s %10s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9"
 	done
+fi
+
+# ---- the reference: xentop (libxenstat) against the same simulated host ----
+# xentop -b reads what XEN-DOMAIN-MIB's domain table serves in part (name,
+# state, CPU, memory, vCPUs, VIF and VBD counters) through the same
+# libxenctrl stand-in and xenstored.  It reads VBD counters from
+# /sys/bus/xen-backend, so it runs in a private mount namespace whose /sys
+# is a still copy of the simulated host's statistics.  xentop comes from
+# Debian's xen-utils-4.17 ($XENTOP, or unpacked from the package).
+# Side by side: one gathering (xentop -i 1; the agent's access layer's
+# full refresh, xensnap --full 1) and an idle spell of $IDLE_S s (xentop
+# every 5 s; the agent, from the idle table above).
+if [ "${BENCH_XENTOP:-1}" = 1 ]; then
+	XENTOP=${XENTOP:-/usr/lib/xen-4.17/bin/xentop}
+	if [ ! -x "$XENTOP" ]; then
+		(cd "$T" && apt-get download xen-utils-4.17 >/dev/null 2>&1 &&
+			dpkg -x xen-utils-4.17_*.deb "$T/xu") || true
+		XENTOP=$T/xu/usr/lib/xen-4.17/bin/xentop
+	fi
+	if [ -x "$XENTOP" ] && command -v unshare >/dev/null; then
+		IDLE_S=${BENCH_IDLE_SECONDS:-65}
+		HV=(LD_PRELOAD=$XCSIM XENSIM_CONTROL=$T/sim.ctl)
+		xs_reqs() { "$SIM" ctl "$T/sim.ctl" stats | sed -n 's/.*requests=\([0-9]*\).*/\1/p'; }
+		# xentop_run ARGS...: runs xentop in its namespace; sets XT_S (wall),
+		# XT_CPU (user+sys) and XT_REQS (xenstore requests), XT_LINES
+		xentop_run() {
+			local t0 c0 c1
+			"$SIM" ctl "$T/sim.ctl" reset-stats >/dev/null
+			c0=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$$/stat)
+			t0=$(now)
+			env "${HV[@]}" XENSTORED_PATH="$XENSTORED_PATH" unshare -m --propagation private \
+				sh -c 'mount --bind "$1" /sys && shift && exec "$@"' sh "$T/xtsys" \
+				"$XENTOP" "$@" >"$T/xentop.out" 2>&1 || echo "  xentop failed: $(tail -n 1 "$T/xentop.out")" >&2
+			XT_S=$(elapsed "$t0" "$(now)")
+			c1=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$$/stat)
+			XT_CPU=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')
+			XT_REQS=$(xs_reqs)
+			XT_LINES=$(wc -l <"$T/xentop.out")
+		}
+		xentop_results=()
+		for n in ${BENCH_XENTOP_SIZES-1000 10000}; do
+			echo "-- xentop N=$n" >&2
+			start_sim "$n" --stats-root "$T/stats"
+			sleep 1.5	# the first statistics fixture
+			# a still copy: the simulator replaces its fixture every second
+			rm -rf "$T/xtsys"; cp -rL "$T/stats/sys" "$T/xtsys"
+			xentop_run -b -i 1
+			one_s=$XT_S one_reqs=$XT_REQS one_lines=$XT_LINES
+			"$SIM" ctl "$T/sim.ctl" reset-stats >/dev/null
+			line=$(env "${HV[@]}" "$XENSNAP" --full 1 --quiet --proc-root "$T/stats/proc" \
+				--sys-root "$T/stats/sys" 2>"$T/xensnap.err" | grep '^full_refresh') || true
+			ours_s=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$line")
+			ours_reqs=$(xs_reqs)	# the first gathering and one full refresh
+			ours_reqs=$(( ${ours_reqs:-0} / 2 ))
+			xentop_run -b -d 5 -i $((IDLE_S / 5))
+			echo "  one gathering: xentop ${one_s}s ${one_reqs} requests ($one_lines lines), xensnmp ${ours_s:--}s ${ours_reqs} requests; xentop over ${IDLE_S}s: ${XT_CPU}s CPU, ${XT_REQS} requests" >&2
+			xentop_results+=("$n $one_s $one_reqs ${ours_s:--} $ours_reqs $XT_CPU $XT_REQS")
+			stop_sim
+		done
+		echo
+		echo "reference: xentop (libxenstat, xen-utils-4.17) against the same simulated host, root mode"
+		echo "(one gathering: xentop -b -i 1 wall time, with its start; xensnmp = the access layer's full refresh;"
+		echo " requests = to xenstored; idle: xentop -b -d 5 for ${IDLE_S} s, CPU of xentop and its namespace's start)"
+		printf '%-10s %12s %14s %14s %16s %16s %16s\n' "N(guests)" xentop_s xentop_xs_req xensnmp_s xensnmp_xs_req \
+			xentop_idle_cpu xentop_idle_req
+		for r in "${xentop_results[@]}"; do
+			set -- $r
+			printf '%-10s %12s %14s %14s %16s %16s %16s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7"
+		done
+	else
+		echo "-- no xentop (xen-utils-4.17) or no unshare: no reference" >&2
+	fi
 fi
 
 # ---- what a guest's writes cost the agent ----

@@ -629,6 +629,7 @@ static void publish(struct xen_conn *conn, const struct gathering *g)
 		}
 	}
 	conn->status.drivers_open = open_mask;
+	conn->status.partial = conn->current_partial;
 	describe_unavailable(conn);
 	if (merged)
 		pthread_cond_broadcast(&conn->published);

@@ -77,6 +77,9 @@ struct xen_conn_status {
 	unsigned stale_sources;
 	/* the gathering is failing or overdue, or stale_sources is not 0 */
 	bool stale;
+	/* the snapshot published is the quick drivers' first (see
+	 * quick_first in xen_driver.h); the whole one follows */
+	bool partial;
 	struct timespec last_success;	/* wall clock of the last good refresh */
 	char unavailable[512];		/* what cannot be read or done, and why */
 	uint64_t refreshes;		/* gatherings completed */

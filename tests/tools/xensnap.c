@@ -158,11 +158,21 @@ int main(int argc, char **argv)
 	conn = xen_conn_open(&cfg);
 	if (!conn)
 		return 1;
-	if (!xen_conn_wait(conn, 0, timeout_ms)) {
-		fprintf(stderr, "xensnap: no snapshot within the timeout\n");
-		xen_conn_close(conn, log_to_stderr, NULL);
-		return 1;
+	/* the first whole snapshot, not the hypervisor's quick first one */
+	for (i = 0;; i++) {
+		snap = xen_conn_snapshot(conn);
+		xen_conn_get_status(conn, &st);
+		if (snap && !st.partial)
+			break;
+		if (!xen_conn_wait(conn, snap ? snap->generation : 0, timeout_ms)) {
+			fprintf(stderr, "xensnap: no snapshot within the timeout\n");
+			xen_snapshot_unref(snap);
+			xen_conn_close(conn, log_to_stderr, NULL);
+			return 1;
+		}
+		xen_snapshot_unref(snap);
 	}
+	xen_snapshot_unref(snap);
 	for (i = 0; i < fulls; i++) {
 		snap = xen_conn_snapshot(conn);
 		xen_conn_request_refresh(conn, true);
