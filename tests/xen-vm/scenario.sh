@@ -605,6 +605,20 @@ if [ -n "$rid" ]; then
 	done
 fi
 
+# What an idle host costs dom0, with both guests up and nobody asking: the
+# agent's CPU and xenstored's, over IDLE_S seconds (a figure, not a check;
+# the agent ticks every second here, five times its default).
+idle_ticks() { local f; read -r -a f <"/proc/$1/stat" 2>/dev/null && echo $((f[13] + f[14])) || echo 0; }
+IDLE_S=60
+xs_pid=$(pidof oxenstored xenstored 2>/dev/null | awk '{ print $1 }')
+if [ -n "$xs_pid" ]; then
+	a0=$(idle_ticks "$AGENT_PID") x0=$(idle_ticks "$xs_pid") t=$EPOCHREALTIME
+	snooze "$IDLE_S"
+	a1=$(idle_ticks "$AGENT_PID") x1=$(idle_ticks "$xs_pid")
+	hz=$(getconf CLK_TCK)
+	say "idle figure: $(since "$t")s with $(xl_count) domains, nothing asked: xensnmpd $(fmt_us $(( (a1 - a0) * 1000000 / hz )))s CPU, $(basename "$(readlink "/proc/$xs_pid/exe")") $(fmt_us $(( (x1 - x0) * 1000000 / hz )))s CPU"
+fi
+
 rid=$(xl domid xvm-running 2>/dev/null)
 if [ -n "$rid" ]; then
 	xl destroy xvm-running
