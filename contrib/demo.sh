@@ -64,9 +64,12 @@ LD_PRELOAD=$build/tests/sim/.libs/libxcsim.so XENSIM_CONTROL=$run/sim.ctl \
 	"$build/agent/xensnmpd" -x "unix:$run/agentx.sock" -c "$run/xensnmpd.conf" \
 	-Lf "$run/agent.log" -p "$run/agent.pid"
 
+# until the table is whole: past the first snapshot, which is the
+# hypervisor's domain list alone while xenstore's first reading runs
 for _ in $(seq 100); do
-	snmpget -v2c -c public -Oqv "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xdmHostDomainCount.0 2>/dev/null |
-		grep -qE '^[1-9]' && break
+	snmpget -v2c -c public -Oqv "${mibs[@]}" "127.0.0.1:$port" XEN-DOMAIN-MIB::xdmHostDomainCount.0 \
+		XEN-DOMAIN-MIB::xdmHostUnavailable.0 2>/dev/null >"$run/ready" &&
+		grep -qE '^[1-9]' "$run/ready" && ! grep -q 'first reading in progress' "$run/ready" && break
 	sleep 0.1
 done
 

@@ -273,7 +273,13 @@ fi
 wait_for 20 "${SNMP[@]}" -On 127.0.0.1 .1.3.6.1.2.1.1.3 ||
 	{ cat "$T/snmpd.out" 2>/dev/null; die "the stock snmpd does not answer on 127.0.0.1"; }
 pass "the stock snmpd answers"
-served() { "${SNMP[@]}" "${MIBS[@]}" -Oqv 127.0.0.1 XEN-DOMAIN-MIB::xdmHostDomainCount | grep -qE '^[0-9]+$'; }
+# served, past the quick first snapshot (the hypervisor's domain list alone)
+served() {
+	local out
+	out=$("${SNMP[@]}" "${MIBS[@]}" -Oqv 127.0.0.1 XEN-DOMAIN-MIB::xdmHostDomainCount &&
+		"${SNMP[@]}" "${MIBS[@]}" -Oqv 127.0.0.1 XEN-DOMAIN-MIB::xdmHostUnavailable) || return 1
+	grep -qE '^[0-9]+$' <<<"$out" && ! grep -q 'first reading in progress' <<<"$out"
+}
 if wait_for 30 served; then
 	pass "XEN-DOMAIN-MIB is served through the stock snmpd and the shipped fragment"
 else

@@ -156,7 +156,11 @@ oid() { snmptranslate "${MIBOPTS[@]}" -On "XEN-DOMAIN-MIB::$1"; }
 hexoctets() {	# hexoctets NUMERIC-OID: the value's octets as upper-case hex, no spaces
 	q N get qvx "$1" | tr -d ' "\n' | tr a-f A-F
 }
-agent_serves() { get xdmHostDomainCount.0 | grep -qE '^[0-9]+$'; }
+# serving, past the quick first snapshot (the hypervisor's list alone)
+agent_serves() {
+	[[ $(get xdmHostDomainCount.0) =~ ^[0-9]+$ ]] &&
+		[[ $(get xdmHostUnavailable.0) != *"first reading in progress"* ]]
+}
 xl_count() { xl list | tail -n +2 | wc -l; }
 xl_names() { xl list | awk 'NR > 1 { print $1 }' | sort; }
 served_names() {
