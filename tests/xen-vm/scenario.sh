@@ -120,6 +120,7 @@ q_start() {	# q_start NAME SNMPQ-ARGS...
 	mkfifo "$W/q-$n.in" "$W/q-$n.out"
 	exec {fin}<>"$W/q-$n.in" {fout}<>"$W/q-$n.out"
 	"$P/bin/snmpq" "$@" <&"$fin" >&"$fout" 2>>"$W/q-$n.stderr" &
+	printf -v "Q_ARGS_$n" '%q ' "$@"
 	printf -v "Q_IN_$n" %s "$fin"
 	printf -v "Q_OUT_$n" %s "$fout"
 	printf -v "Q_PID_$n" %s "$!"
@@ -139,7 +140,15 @@ q() {
 		if [[ $l == $'\x1e'* ]]; then return "${l:1}"; fi
 		printf '%s\n' "$l"
 	done
-	echo "snmpq $n: no answer to [$*] within $(scaled 30) s"
+	# a late answer would be read as the next question's: start afresh
+	local pid=Q_PID_$n args=Q_ARGS_$n
+	if kill -0 "${!pid}" 2>/dev/null; then
+		echo "snmpq $n: no answer to [$*] within $(scaled 30) s; session started again"
+	else
+		echo "snmpq $n: gone while asked [$*] ($(tail -n 1 "$W/q-$n.stderr" 2>/dev/null)); session started again"
+	fi
+	q_stop "$n"
+	eval "q_start $n ${!args}"
 	return 1
 }
 q_start S -v2c -c public -t 2 -r 1 -OU -M "$P/mib:$P/mib/ietf" -m XEN-DOMAIN-MIB:VM-MIB "$ADDR"
@@ -239,6 +248,7 @@ start_agent() {
 }
 
 cleanup() {
+	cp "$W"/q-*.stderr /xentest/out/ 2>/dev/null
 	[ -n "${Q_PID_S:-}" ] && kill "$Q_PID_S" 2>/dev/null
 	[ -n "${Q_PID_V:-}" ] && kill "$Q_PID_V" 2>/dev/null
 	[ -n "${Q_PID_N:-}" ] && kill "$Q_PID_N" 2>/dev/null
