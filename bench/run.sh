@@ -434,9 +434,9 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 			: >"$T/idle.conf"
 			[ "$conf" = default ] ||
 				printf 'xensnmpIdleRefresh 0\nxensnmpFullRefresh 12\nxensnmpProbeInterval 0\n' >"$T/idle.conf"
-			t0=$(now)
 			if [ "$form" = agentx ]; then
 				start_snmpd </dev/null
+				t0=$(now)	# the subagent's start, snmpd's not included
 				env "${HV[@]}" "$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" \
 					-c "$T/idle.conf" --refresh "$REFRESH" >>"$T/agent.stderr" 2>&1 &
 				AGENT_PID=$!
@@ -444,6 +444,7 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 			else
 				{ echo "dlmod xensnmp $PLUGIN"; echo "xensnmpRefresh $REFRESH"; cat "$T/idle.conf"; } \
 					>"$T/idle-snmpd.conf"
+				t0=$(now)	# snmpd's start with the plugin included
 				start_snmpd "${HV[@]}" <"$T/idle-snmpd.conf"
 				pid=$SNMPD_PID
 			fi
@@ -474,7 +475,8 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 	echo
 	echo "idle host, root mode, refresh ${REFRESH}s: CPU seconds used in $IDLE_S s with nothing changing"
 	echo "(every-tick: xensnmpIdleRefresh 0 + xensnmpFullRefresh 12 + xensnmpProbeInterval 0, as ticks worked before; simulated host = xenstored + hypercall stand-in)"
-	echo "(first_s: from start to every domain's row served; whole_s: to xenstore's first reading done;"
+	echo "(first_s: from the agent's start (agentx: xensnmpd's; dlmod: snmpd's) to every domain's row served;"
+	echo " whole_s: to xenstore's first reading done;"
 	echo " state_ms: median of 6 pauses/unpauses to the first GET showing them)"
 	printf '%-10s %-8s %-16s %12s %14s %12s %10s %10s %10s %10s\n' "N(guests)" form config agent_cpu_s sim_host_cpu_s \
 		xs_requests first_s whole_s rss_kib state_ms
