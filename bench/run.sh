@@ -527,7 +527,8 @@ if [ "${BENCH_XENTOP:-1}" = 1 ]; then
 		for n in ${BENCH_XENTOP_SIZES-1000 10000}; do
 			echo "-- xentop N=$n" >&2
 			start_sim "$n" --stats-root "$T/stats"
-			sleep 1.5	# the first statistics fixture
+			wait_for 60 test -d "$T/stats/sys/bus/xen-backend/devices" ||
+				echo "  no statistics fixture" >&2
 			# a still copy: the simulator replaces its fixture every second
 			rm -rf "$T/xtsys"; cp -rL "$T/stats/sys" "$T/xtsys"
 			xentop_run -b -i 1
