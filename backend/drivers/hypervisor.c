@@ -86,27 +86,33 @@ static bool uuid_is_nil(const uint8_t *u)
 	return memcmp(u, nil, sizeof(nil)) == 0;
 }
 
-static void fill_state(struct xen_domain *dom, uint32_t flags)
+static void state_of(uint32_t flags, enum xen_run_state *state,
+		     enum xen_shutdown_code *shutdown)
 {
 	unsigned code = (flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
 
-	dom->known |= XEN_DOM_HAVE_STATE | XEN_DOM_HAVE_SHUTDOWN;
-	dom->shutdown = XEN_SHUTDOWN_NONE;
+	*shutdown = XEN_SHUTDOWN_NONE;
 	if (flags & XEN_DOMINF_dying) {
-		dom->state = XEN_RUN_DYING;
+		*state = XEN_RUN_DYING;
 	} else if (flags & XEN_DOMINF_shutdown) {
 		/* public/sched.h SHUTDOWN_* codes, shifted past "none" */
-		dom->shutdown = code <= SHUTDOWN_soft_reset ? (enum xen_shutdown_code)(code + 1)
-							    : XEN_SHUTDOWN_UNKNOWN;
-		dom->state = code == SHUTDOWN_crash ? XEN_RUN_CRASHED : XEN_RUN_SHUTDOWN;
+		*shutdown = code <= SHUTDOWN_soft_reset ? (enum xen_shutdown_code)(code + 1)
+							: XEN_SHUTDOWN_UNKNOWN;
+		*state = code == SHUTDOWN_crash ? XEN_RUN_CRASHED : XEN_RUN_SHUTDOWN;
 	} else if (flags & XEN_DOMINF_paused) {
-		dom->state = XEN_RUN_PAUSED;
+		*state = XEN_RUN_PAUSED;
 	} else if (flags & XEN_DOMINF_blocked) {
-		dom->state = XEN_RUN_BLOCKED;
+		*state = XEN_RUN_BLOCKED;
 	} else {
 		/* running, or runnable and waiting for a pCPU */
-		dom->state = XEN_RUN_RUNNING;
+		*state = XEN_RUN_RUNNING;
 	}
+}
+
+static void fill_state(struct xen_domain *dom, uint32_t flags)
+{
+	dom->known |= XEN_DOM_HAVE_STATE | XEN_DOM_HAVE_SHUTDOWN;
+	state_of(flags, &dom->state, &dom->shutdown);
 }
 
 static void fill_vcpus(struct hv_drv *d, struct xen_domain *dom, unsigned max_vcpu_id)
@@ -199,10 +205,11 @@ static void fill_host(struct hv_drv *d, struct xen_host *h)
  * last view's domain, does not. */
 static bool info_differs(const struct xen_domain *old, const xc_domaininfo_t *in)
 {
-	struct xen_domain now = { 0 };
+	enum xen_run_state state;
+	enum xen_shutdown_code shutdown;
 
-	fill_state(&now, in->flags);
-	return old->state != now.state || old->shutdown != now.shutdown ||
+	state_of(in->flags, &state, &shutdown);
+	return old->state != state || old->shutdown != shutdown ||
 	       old->mem_current_kib != in->tot_pages * PAGE_KIB ||
 	       old->vcpus_online != in->nr_online_vcpus ||
 	       (in->max_vcpu_id != XEN_INVALID_MAX_VCPU_ID &&

@@ -282,9 +282,19 @@ int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int
 	/* a new listing starts at 0: that is when the list is re-read */
 	if (first_domain == 0 && refresh_domains(xch) < 0)
 		return -1;
-	for (i = 0; i < xch->n_doms && n < max_domains; i++)
-		if (xch->doms[i].domain >= first_domain)
-			info[n++] = xch->doms[i];
+	/* the list is sorted by domid: the chunk starts where a search says */
+	size_t lo = 0, hi = xch->n_doms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (xch->doms[mid].domain < first_domain)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < xch->n_doms && n < max_domains; i++)
+		info[n++] = xch->doms[i];
 	return (int)n;
 }
 
