@@ -201,15 +201,23 @@ static void fill_host(struct hv_drv *d, struct xen_host *h)
 	}
 }
 
-/* Whether the list entry in says anything but CPU time that old, the
- * last view's domain, does not. */
+/* Running and blocked are one state for change detection: a live guest
+ * flips between them many times a second (whether it held a pCPU at the
+ * instant of the hypercall), and each flip would be a gathering. */
+static enum xen_run_state state_class(enum xen_run_state state)
+{
+	return state == XEN_RUN_BLOCKED ? XEN_RUN_RUNNING : state;
+}
+
+/* Whether the list entry in says anything but CPU time and running
+ * against blocked that old, the last view's domain, does not. */
 static bool info_differs(const struct xen_domain *old, const xc_domaininfo_t *in)
 {
 	enum xen_run_state state;
 	enum xen_shutdown_code shutdown;
 
 	state_of(in->flags, &state, &shutdown);
-	return old->state != state || old->shutdown != shutdown ||
+	return state_class(old->state) != state_class(state) || old->shutdown != shutdown ||
 	       old->mem_current_kib != in->tot_pages * PAGE_KIB ||
 	       old->vcpus_online != in->nr_online_vcpus ||
 	       (in->max_vcpu_id != XEN_INVALID_MAX_VCPU_ID &&
@@ -270,7 +278,8 @@ static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct x
 
 /*
  * The cheap change detector: the domain list (one hypercall per 1,024
- * domains) against the last view, on everything but CPU time.  A vCPU
+ * domains) against the last view, on everything but CPU time and
+ * running against blocked.  A vCPU
  * whose state changes runs, so its domain's CPU time moves too; that
  * alone is a counter, and waits for a reader or the idle refresh.
  */
