@@ -533,20 +533,18 @@ if [ "${BENCH_XENTOP:-1}" = 1 ]; then
 			rm -rf "$T/xtsys"; cp -rL "$T/stats/sys" "$T/xtsys"
 			xentop_run -b -i 1
 			one_s=$XT_S one_reqs=$XT_REQS one_lines=$XT_LINES
-			"$SIM" ctl "$T/sim.ctl" reset-stats >/dev/null
-			line=$(env "${HV[@]}" "$XENSNAP" --full 1 --quiet --proc-root "$T/stats/proc" \
-				--sys-root "$T/stats/sys" 2>"$T/xensnap.err" | grep '^full_refresh') || true
+			# the agent's xenstore part alone: a full refresh read-only
+			line=$("$XENSNAP" --full 1 --quiet --read-only 2>"$T/xensnap.err" | grep '^full_refresh') || true
 			ours_s=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' <<<"$line")
-			ours_reqs=$(xs_reqs)	# the first gathering and one full refresh
-			ours_reqs=$(( ${ours_reqs:-0} / 2 ))
+			ours_reqs=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$line")
 			xentop_run -b -d 5 -i $((IDLE_S / 5))
-			echo "  one gathering: xentop ${one_s}s ${one_reqs} requests ($one_lines lines), xensnmp ${ours_s:--}s ${ours_reqs} requests; xentop over ${IDLE_S}s: ${XT_CPU}s CPU, ${XT_REQS} requests" >&2
-			xentop_results+=("$n $one_s $one_reqs ${ours_s:--} $ours_reqs $XT_CPU $XT_REQS")
+			echo "  one gathering: xentop ${one_s}s ${one_reqs} requests ($one_lines lines), xensnmp ${ours_s:--}s ${ours_reqs:--} requests; xentop over ${IDLE_S}s: ${XT_CPU}s CPU, ${XT_REQS} requests" >&2
+			xentop_results+=("$n $one_s $one_reqs ${ours_s:--} ${ours_reqs:--} $XT_CPU $XT_REQS")
 			stop_sim
 		done
 		echo
 		echo "reference: xentop (libxenstat, xen-utils-4.17) against the same simulated host, root mode"
-		echo "(one gathering: xentop -b -i 1 wall time, with its start; xensnmp = the access layer's full refresh;"
+		echo "(one gathering: xentop -b -i 1 wall time, with its start; xensnmp = the access layer's full refresh of xenstore;"
 		echo " requests = to xenstored; idle: xentop -b -d 5 for ${IDLE_S} s, CPU of xentop and its namespace's start)"
 		printf '%-10s %12s %14s %14s %16s %16s %16s\n' "N(guests)" xentop_s xentop_xs_req xensnmp_s xensnmp_xs_req \
 			xentop_idle_cpu xentop_idle_req
