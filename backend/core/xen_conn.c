@@ -592,10 +592,10 @@ static void publish(struct xen_conn *conn, const struct gathering *g)
 		req1 = g->req_lost + total_requests(conn);
 
 	/* against the quick first snapshot nothing is new: it had no devices */
-	if (merged)
+	if (merged) {
 		xen_snapshot_mark_new(merged, conn->current_partial ? NULL : conn->current, &t1);
-	if (merged)
 		conn->current_partial = g && g->quick_only;
+	}
 	pthread_mutex_lock(&conn->lock);
 	if (merged) {
 		clock_gettime(CLOCK_REALTIME, &merged->taken);

@@ -46,6 +46,8 @@ struct hv_drv {
 	uint64_t requests;
 	struct hv_seen *seen;		/* the last gathering's list, by domid */
 	size_t n_seen, cap_seen;
+	struct hv_seen *before;		/* the one before it, while a gathering runs */
+	size_t n_before, cap_before;
 };
 
 static void quiet_vmessage(struct xentoollog_logger *logger, xentoollog_level level,
@@ -91,6 +93,7 @@ static void hv_close(void *priv)
 	xc_interface_close(d->xch);
 	free(d->info);
 	free(d->seen);
+	free(d->before);
 	free(d);
 }
 
@@ -229,23 +232,6 @@ static enum xen_run_state state_class(enum xen_run_state state)
 	return state == XEN_RUN_BLOCKED ? XEN_RUN_RUNNING : state;
 }
 
-/* Whether the list entry in says anything but CPU time and running
- * against blocked that old, the last view's domain, does not. */
-static bool info_differs(const struct xen_domain *old, const xc_domaininfo_t *in)
-{
-	enum xen_run_state state;
-	enum xen_shutdown_code shutdown;
-
-	state_of(in->flags, &state, &shutdown);
-	return state_class(old->state) != state_class(state) || old->shutdown != shutdown ||
-	       old->mem_current_kib != in->tot_pages * PAGE_KIB ||
-	       old->vcpus_online != in->nr_online_vcpus ||
-	       (in->max_vcpu_id != XEN_INVALID_MAX_VCPU_ID &&
-		old->vcpus_max != in->max_vcpu_id + 1) ||
-	       (!uuid_is_nil(in->handle) &&
-		memcmp(old->uuid, in->handle, sizeof(old->uuid)) != 0);
-}
-
 static struct hv_seen seen_of(const xc_domaininfo_t *in)
 {
 	struct hv_seen e;
@@ -279,7 +265,16 @@ static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct x
 	 */
 	bool keep = prev && !dirty->tick && !dirty->full;
 
+	struct hv_seen *swap = d->before;
+	size_t swap_cap = d->cap_before, at = 0;
+
 	fill_host(d, &out->host);
+	/* the last list becomes the one to compare with; the new one is read */
+	d->before = d->seen;
+	d->n_before = d->n_seen;
+	d->cap_before = d->cap_seen;
+	d->seen = swap;
+	d->cap_seen = swap_cap;
 	d->n_seen = 0;
 	for (;;) {
 		int n, i;
@@ -292,17 +287,22 @@ static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct x
 		}
 		for (i = 0; i < n; i++) {
 			struct xen_domain *dom;
-
-			const struct xen_domain *old;
+			const struct xen_domain *old = NULL;
+			struct hv_seen now;
 
 			if (d->info[i].domain >= XEN_DOMID_FIRST_RESERVED)
 				continue;	/* names no domain */
+			now = seen_of(&d->info[i]);
 			xen_grow(&d->seen, &d->cap_seen, d->n_seen + 1, sizeof(*d->seen));
-			d->seen[d->n_seen++] = seen_of(&d->info[i]);
-			old = keep ? xen_snapshot_find(prev, d->info[i].domain) : NULL;
-			dom = old && !info_differs(old, &d->info[i])
-			      ? xen_domain_ref((struct xen_domain *)old)
-			      : domain_from_info(d, &d->info[i]);
+			d->seen[d->n_seen++] = now;
+			/* both lists sorted by domid; the probe's rule of a change */
+			while (at < d->n_before && d->before[at].domid < now.domid)
+				at++;
+			if (keep && at < d->n_before &&
+			    memcmp(&now, &d->before[at], sizeof(now)) == 0)
+				old = xen_snapshot_find(prev, now.domid);
+			dom = old ? xen_domain_ref((struct xen_domain *)old)
+				  : domain_from_info(d, &d->info[i]);
 			if (!dom || xen_snapshot_add_domain(out, dom) < 0) {
 				xen_domain_unref(dom);
 				snprintf(why, why_len, "out of memory");
