@@ -442,6 +442,7 @@ check_hv() {
 		case "$st" in
 		*p*|*b*) want='blocked|running' ;;	# paused or blocked: not on a pCPU
 		r*) want='running|blocked' ;;	# it may have just stopped
+		---) want='blocked|running' ;;	# runnable: online, waiting for a pCPU (the agent says blocked)
 		*) want='offline' ;;
 		esac
 		[ "$time" = "-" ] && want=offline
