@@ -439,10 +439,11 @@ check_hv() {
 	snooze 1.5
 	while read -r v st time; do
 		ours=$(get "xdmVcpuState.$id.$v")
+		# on a pCPU (r), blocked (b), paused (p) or runnable (---, waiting
+		# for a pCPU): the agent serves running or blocked, and the vCPU
+		# may have started or stopped since xl looked
 		case "$st" in
-		*p*|*b*) want='blocked|running' ;;	# paused or blocked: not on a pCPU
-		r*) want='running|blocked' ;;	# it may have just stopped
-		---) want='blocked|running' ;;	# runnable: online, waiting for a pCPU (the agent says blocked)
+		r*|*b*|*p*|---) want='running|blocked' ;;
 		*) want='offline' ;;
 		esac
 		[ "$time" = "-" ] && want=offline
