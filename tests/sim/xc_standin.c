@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <xenctrl.h>
@@ -25,10 +26,16 @@ struct sim_vcpu {
 
 struct xc_interface_core {
 	char *dump;			/* the last hv-dump */
-	xc_domaininfo_t *doms;
-	size_t n_doms;
+	xc_domaininfo_t *doms;		/* into shared, or malloc'd */
+	size_t n_doms, cap_doms;
+	bool doms_shared;		/* doms points into shared */
+	/* the domain list's shared memory (a memfd the simulated host writes
+	 * through /proc/PID/fd/N), mapped for shared_len bytes; -1: none */
+	int shared_fd;
+	void *shared;
+	size_t shared_len;
 	struct sim_vcpu *vcpus;
-	size_t n_vcpus;
+	size_t n_vcpus, cap_vcpus;
 	bool vcpus_stale;		/* the domain list was read after them */
 	unsigned cpus, cpu_mhz;
 	unsigned long long total_kib, free_kib;
@@ -99,6 +106,8 @@ static unsigned parse_fields(const char *p, const char *const *names, int *bases
 	return i;
 }
 
+static void forget_domains(xc_interface *xch);
+
 /* re-reads the simulated host; 0 or -1 with errno */
 static int refresh(xc_interface *xch)
 {
@@ -109,18 +118,17 @@ static int refresh(xc_interface *xch)
 		return -1;
 	}
 	free(xch->dump);
-	free(xch->doms);
+	forget_domains(xch);
 	free(xch->vcpus);
 	xch->dump = dump;
-	xch->doms = NULL;
 	xch->vcpus = NULL;
-	xch->n_doms = xch->n_vcpus = 0;
+	xch->n_vcpus = xch->cap_vcpus = 0;
 	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "host ", 5) == 0) {
 			sscanf(line, "host cpus=%u cpu_mhz=%u total_kib=%llu free_kib=%llu version=%31s",
 			       &xch->cpus, &xch->cpu_mhz, &xch->total_kib, &xch->free_kib, xch->version);
 		} else if (strncmp(line, "dom ", 4) == 0) {
-			xc_domaininfo_t *d, *grown = realloc(xch->doms, (xch->n_doms + 1) * sizeof(*grown));
+			xc_domaininfo_t *d, *grown = xch->doms;
 			static const char *const names[] = {
 				"", "flags=", "tot_kib=", "max_kib=", "cpu_ns=", "online=", "max_vcpu_id=",
 			};
@@ -128,8 +136,12 @@ static int refresh(xc_interface *xch)
 			unsigned long long f[7];
 			const char *uuid = strstr(line, " uuid=");
 
-			if (!grown)
-				return -1;
+			if (xch->n_doms == xch->cap_doms) {
+				xch->cap_doms = xch->cap_doms ? 2 * xch->cap_doms : 64;
+				grown = realloc(xch->doms, xch->cap_doms * sizeof(*grown));
+				if (!grown)
+					return -1;
+			}
 			xch->doms = grown;
 			if (parse_fields(line + 4, names, bases, f, 7) != 7 || !uuid)
 				continue;
@@ -144,10 +156,14 @@ static int refresh(xc_interface *xch)
 			d->max_vcpu_id = (uint32_t)f[6];
 			hex_uuid(uuid + 6, d->handle);
 		} else if (strncmp(line, "vcpu ", 5) == 0) {
-			struct sim_vcpu *v, *grown = realloc(xch->vcpus, (xch->n_vcpus + 1) * sizeof(*grown));
+			struct sim_vcpu *v, *grown = xch->vcpus;
 
-			if (!grown)
-				return -1;
+			if (xch->n_vcpus == xch->cap_vcpus) {
+				xch->cap_vcpus = xch->cap_vcpus ? 2 * xch->cap_vcpus : 64;
+				grown = realloc(xch->vcpus, xch->cap_vcpus * sizeof(*grown));
+				if (!grown)
+					return -1;
+			}
 			xch->vcpus = grown;
 			static const char *const names[] = {
 				"", "", "online=", "running=", "blocked=", "cpu_ns=", "cpu=",
@@ -188,7 +204,10 @@ xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *do
 	xch = calloc(1, sizeof(*xch));
 	if (!xch)
 		return NULL;
+	xch->shared_fd = memfd_create("xcsim-domains", MFD_CLOEXEC);
 	if (refresh(xch) < 0) {
+		if (xch->shared_fd >= 0)
+			close(xch->shared_fd);
 		free(xch);
 		errno = ENOENT;
 		return NULL;
@@ -200,7 +219,11 @@ int xc_interface_close(xc_interface *xch)
 {
 	if (xch) {
 		free(xch->dump);
-		free(xch->doms);
+		forget_domains(xch);
+		if (xch->shared)
+			munmap(xch->shared, xch->shared_len);
+		if (xch->shared_fd >= 0)
+			close(xch->shared_fd);
 		free(xch->vcpus);
 		free(xch);
 	}
@@ -239,6 +262,61 @@ int xc_version(xc_interface *xch, int cmd, void *arg)
 	return -1;
 }
 
+static void forget_domains(xc_interface *xch)
+{
+	if (!xch->doms_shared)
+		free(xch->doms);
+	xch->doms = NULL;
+	xch->n_doms = xch->cap_doms = 0;
+	xch->doms_shared = false;
+}
+
+/*
+ * The domain list written by the simulated host into shared memory
+ * ("hv-domains-to"), as the hypervisor writes it into the caller's
+ * buffer: the agent's cost for a look is a short request and the
+ * records, not their transfer through a socket.  0, or -1 when this
+ * way is not open (the caller falls back to the socket).
+ */
+static int shared_domains(xc_interface *xch)
+{
+	char path[64], *reply;
+	const char *argv[] = { "hv-domains-to", path };
+	unsigned long long n;
+	size_t need;
+
+	if (xch->shared_fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)getpid(), xch->shared_fd);
+	reply = sim_call(2, argv);
+	if (!reply || sscanf(reply, "ok %llu", &n) != 1) {
+		free(reply);
+		return -1;
+	}
+	free(reply);
+	need = (size_t)n * sizeof(xc_domaininfo_t);
+	forget_domains(xch);
+	if (need > xch->shared_len) {
+		size_t len = need * 2;
+		void *map;
+
+		if (xch->shared)
+			munmap(xch->shared, xch->shared_len);
+		xch->shared = NULL;
+		xch->shared_len = 0;
+		if (ftruncate(xch->shared_fd, (off_t)len) < 0 ||
+		    (map = mmap(NULL, len, PROT_READ, MAP_SHARED, xch->shared_fd, 0)) == MAP_FAILED)
+			return -1;
+		xch->shared = map;
+		xch->shared_len = len;
+	}
+	xch->doms = xch->shared;
+	xch->doms_shared = true;
+	xch->n_doms = (size_t)n;
+	xch->vcpus_stale = true;
+	return 0;
+}
+
 /*
  * The domain list alone ("hv-domains"): binary records, copied as the
  * hypercall copies them, so a look at 10,000 domains costs the agent a
@@ -248,7 +326,11 @@ static int refresh_domains(xc_interface *xch)
 {
 	const char *argv[] = { "hv-domains" };
 	size_t len = 0, n;
-	char *buf = sim_call_len(1, argv, &len);
+	char *buf;
+
+	if (shared_domains(xch) == 0)
+		return 0;
+	buf = sim_call_len(1, argv, &len);
 
 	if (!buf || len < 3 || strncmp(buf, "ok\n", 3) != 0 ||
 	    (len - 3) % sizeof(xc_domaininfo_t) != 0) {
@@ -257,7 +339,7 @@ static int refresh_domains(xc_interface *xch)
 		return -1;
 	}
 	n = (len - 3) / sizeof(xc_domaininfo_t);
-	free(xch->doms);
+	forget_domains(xch);
 	xch->doms = n ? malloc(n * sizeof(*xch->doms)) : NULL;
 	if (n && !xch->doms) {
 		free(buf);
