@@ -21,6 +21,13 @@
  * looked at between refresh ticks, so a state change is served within
  * about this long */
 #define XENSNMP_PROBE_INTERVAL_MS 500
+/*
+ * xensnmpXenstoreHeartbeat: seconds a quiet xenstored may go unasked
+ * before a look asks it one cheap thing; 0 (the default): never, so an
+ * idle host sends xenstored nothing, and a hung one is found by the next
+ * read or change.
+ */
+#define XENSNMP_XENSTORE_HEARTBEAT 0
 
 /* Settings fixed on xensnmpd's command line; config tokens do not
  * override them. Call before init_xensnmp(). */

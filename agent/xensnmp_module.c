@@ -35,6 +35,7 @@ static struct {
 	unsigned full_refresh;	/* xensnmpFullRefresh; read once, at start */
 	unsigned idle_refresh;	/* xensnmpIdleRefresh; read once, at start */
 	unsigned probe_interval;	/* xensnmpProbeInterval (ms); read once, at start */
+	unsigned heartbeat;	/* xensnmpXenstoreHeartbeat (s); read once, at start */
 	struct xensnmp_state state;	/* snapshot, connection, refresh: served */
 	unsigned alarm;
 	int notify_fd;
@@ -44,7 +45,8 @@ static struct {
 	bool registered;
 } mod = { .state.refresh = XENSNMP_DEFAULT_REFRESH, .notify_fd = -1,
 	    .idle_refresh = XENSNMP_IDLE_REFRESH,
-	    .probe_interval = XENSNMP_PROBE_INTERVAL_MS };
+	    .probe_interval = XENSNMP_PROBE_INTERVAL_MS,
+	    .heartbeat = XENSNMP_XENSTORE_HEARTBEAT };
 
 void xensnmp_set_mode(enum xen_mode mode)
 {
@@ -151,6 +153,9 @@ static const struct count_token {
 	{ "xensnmpProbeInterval",
 	  "xensnmpProbeInterval takes a number of milliseconds, 0 (at refresh ticks only) to 60000",
 	  60000, &mod.probe_interval },
+	{ "xensnmpXenstoreHeartbeat",
+	  "xensnmpXenstoreHeartbeat takes a number of seconds, 0 (never) to 86400",
+	  86400, &mod.heartbeat },
 };
 #define N_COUNT_TOKENS (sizeof(count_tokens) / sizeof(count_tokens[0]))
 
@@ -236,6 +241,7 @@ static int after_config(int major, int minor, void *server, void *client)
 		.full_refresh_every = mod.full_refresh,
 		.idle_refresh_seconds = mod.idle_refresh,
 		.probe_interval_ms = mod.probe_interval,
+		.heartbeat_seconds = mod.heartbeat,
 	};
 
 	(void)major;
@@ -271,6 +277,8 @@ void init_xensnmp(void)
 				    "seconds (0: every tick gathers)");
 	register_app_config_handler("xensnmpProbeInterval", parse_count_token, NULL,
 				    "milliseconds (0: at refresh ticks only)");
+	register_app_config_handler("xensnmpXenstoreHeartbeat", parse_count_token, NULL,
+				    "seconds (0: never)");
 	register_app_config_handler("xensnmpXendUrl", parse_path_token, NULL,
 				    "unix:/var/lib/xend/xend-socket | http://HOST:PORT");
 	register_app_config_handler("xensnmpProcRoot", parse_path_token, NULL, "directory");

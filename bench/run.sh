@@ -198,14 +198,21 @@ walk() {
 ready_timeout() { echo $((60 + $1 / 20)); }	# seconds allowed to load N domains
 
 # serve_walk T0 SECONDS WHO LABEL OID LOG READY...: waits until READY
-# succeeds, then walks OID; sets SERVED_S (from T0 to READY), WALK_S and
-# WALK_LINES (FAIL and - when WHO did not serve in time, with the end of LOG)
+# succeeds, then (with WHOLE_ROWS set) until whole_is WHOLE_ROWS, then walks
+# OID; sets SERVED_S (from T0 to READY), WHOLE_S (to the whole snapshot),
+# WALK_S and WALK_LINES (FAIL and - when WHO did not serve in time, with
+# the end of LOG)
 serve_walk() {
 	local t0=$1 secs=$2 who=$3 label=$4 oid=$5 log=$6
 	shift 6
+	WHOLE_S=-
 	if wait_for "$secs" "$@"; then
 		SERVED_S=$(elapsed "$t0" "$(now)")
 		echo "  $who serving after ${SERVED_S}s" >&2
+		if [ -n "${WHOLE_ROWS:-}" ]; then
+			wait_for "$secs" whole_is "$WHOLE_ROWS" && WHOLE_S=$(elapsed "$t0" "$(now)")
+			echo "  $who: whole snapshot after ${WHOLE_S}s" >&2
+		fi
 		walk "$oid" "$label"
 	else
 		echo "  $who did not serve in time" >&2
@@ -247,9 +254,9 @@ for n in $SIZES; do
 	"$AGENT" -f -x "unix:$T/agentx.sock" -Lf "$T/agent.log" -p "$T/agent.pid" \
 		--refresh "$REFRESH" --read-only >>"$T/agent.stderr" 2>&1 &
 	AGENT_PID=$!
-	serve_walk "$t0" "$(ready_timeout "$n")" "xensnmpd ($rows domains)" "walk agentx" \
+	WHOLE_ROWS=$rows serve_walk "$t0" "$(ready_timeout "$n")" "xensnmpd ($rows domains)" "walk agentx" \
 		"$DOMAIN_TABLE" "$T/agent.log" domain_count_is "$rows"
-	walk_agentx=$WALK_S lines_agentx=$WALK_LINES served_agentx=$SERVED_S
+	walk_agentx=$WALK_S lines_agentx=$WALK_LINES served_agentx=$SERVED_S whole_agentx=$WHOLE_S
 	agent_rss=$(rss_kib "$AGENT_PID")
 	stop_agent
 	stop_snmpd
@@ -263,9 +270,9 @@ for n in $SIZES; do
 	dlmod xensnmp $PLUGIN
 	xensnmpRefresh $REFRESH
 	EOF
-	serve_walk "$t0" "$(ready_timeout "$n")" "snmpd+xensnmp.so ($rows domains)" "walk dlmod" \
+	WHOLE_ROWS=$rows serve_walk "$t0" "$(ready_timeout "$n")" "snmpd+xensnmp.so ($rows domains)" "walk dlmod" \
 		"$DOMAIN_TABLE" "$T/snmpd.log" domain_count_is "$rows"
-	walk_dlmod=$WALK_S lines_dlmod=$WALK_LINES served_dlmod=$SERVED_S
+	walk_dlmod=$WALK_S lines_dlmod=$WALK_LINES served_dlmod=$SERVED_S whole_dlmod=$WHOLE_S
 	snmpd_rss=$(rss_kib "$SNMPD_PID")
 	stop_snmpd
 	stop_sim
@@ -295,7 +302,7 @@ for n in $SIZES; do
 	log_problems static "$T/static.log" "$T/snmpd.log" "$T/snmpd.stderr"
 	: >"$T/snmpd.log"; : >"$T/snmpd.stderr"; : >"$T/agent.log"; : >"$T/agent.stderr"
 
-	results+=("$n $rows $refresh_s ${xs_requests:--} $walk_agentx $walk_dlmod $static_agentx $static_dlmod $agent_rss $snmpd_rss $lines_agentx $lines_dlmod $lines_static_agentx $lines_static_dlmod $served_agentx $served_dlmod $served_static")
+	results+=("$n $rows $refresh_s ${xs_requests:--} $walk_agentx $walk_dlmod $static_agentx $static_dlmod $agent_rss $snmpd_rss $lines_agentx $lines_dlmod $lines_static_agentx $lines_static_dlmod $served_agentx $served_dlmod $served_static $whole_agentx $whole_dlmod")
 done
 
 echo
@@ -308,11 +315,12 @@ for r in "${results[@]}"; do
 		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "${10}"
 done
 echo
-echo "from start to the whole domain table served (xdmHostDomainCount = rows), seconds; snmpd's own start included"
-printf '%-10s %6s %14s %13s %16s\n' "N(guests)" rows served_agentx served_dlmod static_agentx
+echo "read-only (xenstore alone): from start to every row served (xdmHostDomainCount = rows) and to the"
+echo "whole snapshot (xdmHostUnavailable no longer says a first reading is in progress), seconds; snmpd's own start included"
+printf '%-10s %6s %14s %13s %16s %13s %12s\n' "N(guests)" rows rows_agentx rows_dlmod static_agentx whole_agentx whole_dlmod
 for r in "${results[@]}"; do
 	set -- $r
-	printf '%-10s %6s %14s %13s %16s\n' "$1" "$2" "${15}" "${16}" "${17}"
+	printf '%-10s %6s %14s %13s %16s %13s %12s\n' "$1" "$2" "${15}" "${16}" "${17}" "${18}" "${19}"
 done
 echo
 echo "memory per domain: RSS slope between the smallest N and each larger one, KiB per domain"

@@ -233,6 +233,7 @@ static struct xen_driver_env driver_env(struct xen_conn *conn)
 		.xend_url = conn->cfg.xend_url,
 		.proc_root = conn->cfg.proc_root,
 		.sys_root = conn->cfg.sys_root,
+		.heartbeat_seconds = conn->cfg.heartbeat_seconds,
 	};
 
 	return env;
@@ -501,11 +502,30 @@ struct gathering {
 	uint64_t req0, req_lost;	/* requests before; of the drivers lost */
 	bool full;
 	bool counters;			/* a tick or full: the running counters were read */
-	bool quick_only;		/* the quick_first drivers alone */
+	bool quick_only;		/* the quick first snapshot's pass */
 };
 
+/*
+ * Whether a driver takes part in the quick first snapshot's pass: the
+ * quick_first drivers; the quick_names ones (names only) when no
+ * quick_first driver is open.
+ */
+static bool in_quick_pass(const struct xen_conn *conn, const struct driver_slot *s)
+{
+	size_t i;
+
+	if (s->ops.quick_first)
+		return true;
+	if (!s->ops.quick_names)
+		return false;
+	for (i = 0; i < N_DRIVERS; i++)
+		if (conn->slots[i].priv && conn->slots[i].ops.quick_first)
+			return false;
+	return true;
+}
+
 /* Gathers every open driver of the gatherer's own into its view, or
- * with quick_only the quick_first drivers alone. */
+ * with quick_only the quick first snapshot's pass (see in_quick_pass). */
 static void gather_own(struct xen_conn *conn, struct xen_dirty *dirty,
 		       struct gathering *g, bool quick_only)
 {
@@ -531,13 +551,17 @@ static void gather_own(struct xen_conn *conn, struct xen_dirty *dirty,
 		struct xen_snapshot *view;
 		char why[256];
 
-		if (s->ops.own_thread || !s->priv || (quick_only && !s->ops.quick_first))
+		int rc;
+
+		if (s->ops.own_thread || !s->priv || (quick_only && !in_quick_pass(conn, s)))
 			continue;
 		view = xen_snapshot_new();
 		if (!view)
 			continue;
-		if (s->ops.gather(s->priv, s->view, dirty, view, why,
-				   sizeof(why)) < 0) {
+		dirty->quick = quick_only && !s->ops.quick_first;
+		rc = s->ops.gather(s->priv, s->view, dirty, view, why, sizeof(why));
+		dirty->quick = false;
+		if (rc < 0) {
 			xen_snapshot_unref(view);
 			g->req_lost += s->ops.requests(s->priv);
 			lose_driver(conn, s, why);
@@ -684,14 +708,14 @@ static bool quiet_tick(struct xen_conn *conn, bool read)
 static int always_changed(void *priv, const struct xen_snapshot *view);
 
 /*
- * Whether the first snapshot comes from the quick_first drivers alone
- * (see xen_driver.h): one is open, another driver is open too, and no
- * own_thread source is wanted (its rows, merged later, would look
- * created).
+ * Whether the first snapshot comes from a quick pass (see xen_driver.h):
+ * a quick_first driver is open beside another driver, or a quick_names
+ * driver is open; and no own_thread source is wanted (its rows, merged
+ * later, would look created).
  */
 static bool quick_first_wanted(struct xen_conn *conn)
 {
-	bool quick = false, other = false;
+	bool quick = false, other = false, names = false;
 	size_t i;
 
 	for (i = 0; i < N_DRIVERS; i++) {
@@ -699,10 +723,12 @@ static bool quick_first_wanted(struct xen_conn *conn)
 
 		if (s->ops.own_thread && !s->skipped)
 			return false;
-		if (s->priv)
-			*(s->ops.quick_first ? &quick : &other) = true;
+		if (!s->priv)
+			continue;
+		*(s->ops.quick_first ? &quick : &other) = true;
+		names |= s->ops.quick_names;
 	}
-	return quick && other;
+	return quick ? other : names;
 }
 
 /*
@@ -1172,7 +1198,8 @@ int xen_driver_ops_complete(struct xen_driver_ops *out,
 	if (!in->name || !in->open || !in->close ||
 	    (!in->gather && !in->control) || (in->gather && !in->source) ||
 	    (in->event_fd && !in->read_events) ||
-	    (in->own_thread && (in->event_fd || in->probe)))
+	    (in->own_thread && (in->event_fd || in->probe)) ||
+	    (in->quick_names && (in->quick_first || !in->gather)))
 		return -1;
 	*out = *in;
 	if (!out->wanted)

@@ -49,6 +49,14 @@ struct xen_conn_config {
 	 * this long, not at the next tick.  0: probes run at ticks only.
 	 */
 	unsigned probe_interval_ms;
+	/*
+	 * A look between gatherings asks xenstored one cheap thing when it
+	 * was asked nothing for this many seconds, so that a hung xenstored
+	 * makes the snapshot stale although nobody reads; 0: never (an idle
+	 * host then sends it nothing, and a hang is found by the next read
+	 * or change event, whose gathering waits on it).
+	 */
+	unsigned heartbeat_seconds;
 	/* a source whose last good gathering is older than this is
 	 * reported stale, and the snapshot with it (0: never) */
 	unsigned stale_after_seconds;

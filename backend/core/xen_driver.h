@@ -35,6 +35,13 @@
  *                          once, and the others' first gathering follows
  *                          it (the connection says so meanwhile, see
  *                          xen_conn_status.unavailable)
+ *             quick_names  false: the driver has no cheaper first view.
+ *                          true: gather, given dirty->quick, reads its
+ *                          domain list and each domain's name only.  When
+ *                          no quick_first driver is open (a host read
+ *                          through xenstore alone), the first snapshot is
+ *                          that view, published at once, and the whole
+ *                          gathering follows it as above
  * A driver sets only what it implements and writes no stubs: the
  * connection checks the table once, in xen_driver_ops_complete(), and
  * refuses to open with a table that breaks this contract.
@@ -75,6 +82,9 @@ struct xen_dirty {
 	 * its list and re-reads what differs from its last view; counters
 	 * of the rest wait for the next tick */
 	bool probed;
+	/* the quick first snapshot's pass: a quick_names driver reads its
+	 * domain list and names only (set with full) */
+	bool quick;
 	uint32_t *domids;	/* domains whose data changed (unsorted) */
 	size_t n_domids, cap_domids;
 };
@@ -96,6 +106,9 @@ struct xen_driver_env {
 	const char *xend_url;	/* "unix:/var/lib/xend/xend-socket" or "http://host:8000" */
 	const char *proc_root;	/* "/proc" */
 	const char *sys_root;	/* "/sys" */
+	/* a look asks a quiet request/reply source one cheap thing when it
+	 * was asked nothing for this many seconds (0: never) */
+	unsigned heartbeat_seconds;
 };
 
 struct xen_driver_ops {
@@ -104,6 +117,7 @@ struct xen_driver_ops {
 	bool needs_privilege;	/* opened only by root */
 	bool own_thread;	/* gathered on a thread of its own (see above) */
 	bool quick_first;	/* its view alone makes the first snapshot (see above) */
+	bool quick_names;	/* a names-only first view, given dirty->quick (see above) */
 	/* Whether this host's configuration asks for it (NULL: always).
 	 * A driver not wanted is neither opened nor reported missing. */
 	bool (*wanted)(const struct xen_driver_env *env);

@@ -37,11 +37,22 @@
 #define XSD_BUDGET_PER_S 4000
 
 struct xsd {
-	struct xs_handle *h;
+	struct xs_handle *h;	/* the watches, and their events */
+	/*
+	 * Every request: a second connection that holds no watch, so that
+	 * libxenstore runs no reader thread on it and a reply is read by the
+	 * asking thread itself, not handed over between threads (a sixth of
+	 * the agent's CPU for a full gathering, docs/architecture.md).
+	 * xenstored orders each connection's replies, not the two together:
+	 * an event read on h is followed by reads on rh that see its change or
+	 * later, which is all the re-reads need.
+	 */
+	struct xs_handle *rh;
 	struct xen_log_queue *log;
 	uint64_t requests;
 	int lost_errno;		/* non-zero once a request failed fatally */
 	uint64_t last_gather_ms;	/* now_ms() of the last gathering or heartbeat */
+	uint64_t heartbeat_ms;		/* a look's heartbeat after this long (0: none) */
 	/* XENSNMP_XENSTORE_EVENTS=all: every event re-reads its domain at
 	 * once, as before filtering and pacing (for measuring their gain) */
 	bool unfiltered;
@@ -102,7 +113,7 @@ static void *xsd_read(struct xsd *d, const char *path, unsigned *len)
 	if (d->lost_errno || !path)
 		return NULL;
 	d->requests++;
-	v = xs_read(d->h, XBT_NULL, path, len);
+	v = xs_read(d->rh, XBT_NULL, path, len);
 	if (!v && !node_error(errno))
 		d->lost_errno = errno ? errno : EIO;
 	return v;
@@ -116,7 +127,7 @@ static char **xsd_directory(struct xsd *d, const char *path, unsigned *num)
 	if (d->lost_errno || !path)
 		return NULL;
 	d->requests++;
-	v = xs_directory(d->h, XBT_NULL, path, num);
+	v = xs_directory(d->rh, XBT_NULL, path, num);
 	if (!v && !node_error(errno))
 		d->lost_errno = errno ? errno : EIO;
 	if (!v)
@@ -418,18 +429,16 @@ static void read_vm_node(struct xsd *d, struct xen_domain *dom)
 }
 
 /*
- * Reads one domain. Returns NULL when it has vanished (or on a lost
+ * A domain and its name: NULL when its home has vanished (or on a lost
  * connection, which d->lost_errno tells apart).
  */
-static struct xen_domain *read_domain(struct xsd *d, uint32_t domid)
+static struct xen_domain *read_named(struct xsd *d, uint32_t domid, const char *home)
 {
-	char home[64], path[PATH_LEN];
+	char path[PATH_LEN];
 	struct xen_domain *dom;
 	unsigned len;
-	uint64_t kib;
 	char *v;
 
-	mkpath(home, sizeof(home), "/local/domain/%u", domid);
 	dom = xen_domain_new(domid);
 	if (!dom)
 		return NULL;
@@ -450,6 +459,29 @@ static struct xen_domain *read_domain(struct xsd *d, uint32_t domid)
 		}
 		free(children);
 	}
+	if (d->lost_errno) {
+		xen_domain_unref(dom);
+		return NULL;
+	}
+	return dom;
+}
+
+/*
+ * Reads one domain, whole or (quick) its name only. Returns NULL when it
+ * has vanished (or on a lost connection, which d->lost_errno tells apart).
+ */
+static struct xen_domain *read_domain(struct xsd *d, uint32_t domid, bool quick)
+{
+	char home[64], path[PATH_LEN];
+	struct xen_domain *dom;
+	unsigned len;
+	uint64_t kib;
+	char *v;
+
+	mkpath(home, sizeof(home), "/local/domain/%u", domid);
+	dom = read_named(d, domid, home);
+	if (!dom || quick)
+		return dom;
 
 	v = xsd_read(d, mkpath(path, sizeof(path), "%s/vm", home), &len);
 	if (v && len > 4 && strncmp(v, "/vm/", 4) == 0 && !strstr(v, "..") &&
@@ -503,28 +535,27 @@ static void heartbeat(struct xsd *d)
 	char *path;
 
 	d->requests++;
-	path = xs_get_domain_path(d->h, 0);
+	path = xs_get_domain_path(d->rh, 0);
 	if (!path && !node_error(errno))
 		d->lost_errno = errno ? errno : EIO;
 	free(path);
 }
 
 /*
- * Changes arrive as watch events, so a look sends nothing, except one
- * heartbeat when xenstored was last asked anything HEARTBEAT_MS ago: a
- * hung xenstored then holds the look, and the snapshot is reported stale
- * (and notified) within that and the staleness limit, although nobody
- * reads; an idle host costs xenstored one request in HEARTBEAT_MS,
- * whatever the number of domains and the refresh interval.
+ * Changes arrive as watch events, so a look sends nothing, unless the
+ * configuration asks for a heartbeat (env->heartbeat_seconds): then one
+ * when xenstored was last asked anything that long ago, so that a hung
+ * xenstored holds the look and the snapshot is reported stale (and
+ * notified) within that and the staleness limit although nobody reads,
+ * for one request in that time whatever the number of domains.
  */
-#define HEARTBEAT_MS 10000
 static int xsd_probe(void *priv, const struct xen_snapshot *view)
 {
 	struct xsd *d = priv;
 	uint64_t now = now_ms();
 
 	(void)view;
-	if (now - d->last_gather_ms >= HEARTBEAT_MS) {
+	if (d->heartbeat_ms && now - d->last_gather_ms >= d->heartbeat_ms) {
 		d->last_gather_ms = now;
 		heartbeat(d);
 	}
@@ -555,8 +586,9 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 		if (old && !xen_dirty_has(dirty, ids[i])) {
 			dom = xen_domain_ref((struct xen_domain *)old);
 		} else {
-			dom = read_domain(d, ids[i]);
-			xen_pace_read(&d->pace, ids[i], now_ms());
+			dom = read_domain(d, ids[i], dirty->quick);
+			if (!dirty->quick)
+				xen_pace_read(&d->pace, ids[i], now_ms());
 			/* only change-driven re-reads count against the budget */
 			if (old && !dirty->full) {
 				paced_requests += d->requests - before;
@@ -880,7 +912,10 @@ static void xsd_close(void *priv)
 
 	if (!d)
 		return;
-	xs_close(d->h);
+	if (d->rh)
+		xs_close(d->rh);
+	if (d->h)
+		xs_close(d->h);
 	if (d->epoll_fd >= 0)
 		close(d->epoll_fd);
 	if (d->pace_timer >= 0)
@@ -942,6 +977,7 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 		return NULL;
 	}
 	d->log = env->log;
+	d->heartbeat_ms = (uint64_t)env->heartbeat_seconds * 1000u;
 	d->epoll_fd = d->pace_timer = -1;
 	for (i = 0; i < 3 && !d->h; i++) {
 		bool seen = false;
@@ -960,6 +996,12 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 			continue;
 		}
 		d->h = xs_open(i == VIA_RO_SOCKET ? XS_OPEN_READONLY : 0);
+		if (d->h && !(d->rh = xs_open(i == VIA_RO_SOCKET ? XS_OPEN_READONLY : 0))) {
+			err = errno;
+			xs_close(d->h);
+			d->h = NULL;
+			errno = err;
+		}
 		if (!d->h) {
 			err = errno;
 			xen_log(d->log, XEN_LOG_INFO,
@@ -1003,4 +1045,5 @@ const struct xen_driver_ops xen_xenstore_driver = {
 	.gather = xsd_gather,
 	.requests = xsd_requests,
 	.probe = xsd_probe,
+	.quick_names = true,
 };
