@@ -669,16 +669,19 @@ static void publish(struct xen_conn *conn, const struct gathering *g)
  * staleness limit (the sources answer; the counters served are as old as
  * xdmHostLastRefresh says).
  */
-static bool quiet_tick(struct xen_conn *conn, bool read)
+static bool quiet_tick(struct xen_conn *conn, bool read, bool *periodic)
 {
 	struct timespec now;
 	bool own_open = false;
 	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (read || !conn->cfg.idle_refresh_seconds ||
-	    elapsed(&conn->last_gathering_mono, &now) >= conn->cfg.idle_refresh_seconds)
+	if (read || !conn->cfg.idle_refresh_seconds)
 		return false;
+	if (elapsed(&conn->last_gathering_mono, &now) >= conn->cfg.idle_refresh_seconds) {
+		*periodic = true;
+		return false;
+	}
 	/* an own_thread driver has no probe: while open, every tick gathers */
 	pthread_mutex_lock(&conn->lock);
 	for (i = 0; i < N_DRIVERS; i++)
@@ -850,7 +853,8 @@ static void *gather_thread(void *arg)
 			    ++conn->timer_ticks % conn->cfg.full_refresh_every == 0)
 				want_full = true;
 			dirty.full |= want_full || reopened;
-			if (!want && !xen_dirty_any_event(&dirty) && quiet_tick(conn, read))
+			if (!want && !xen_dirty_any_event(&dirty) &&
+			    quiet_tick(conn, read, &dirty.periodic))
 				dirty.tick = false;
 		} else if (!xen_dirty_any_event(&dirty)) {
 			probe_between_ticks(conn, &dirty, true);

@@ -85,6 +85,10 @@ struct xen_dirty {
 	/* the quick first snapshot's pass: a quick_names driver reads its
 	 * domain list and names only (set with full) */
 	bool quick;
+	/* the periodic gathering of a quiet host that nobody reads, due by
+	 * its age alone (xen_conn_config.idle_refresh_seconds): the looks
+	 * saw no change, so a source need not be asked whether it answers */
+	bool periodic;
 	uint32_t *domids;	/* domains whose data changed (unsorted) */
 	size_t n_domids, cap_domids;
 };

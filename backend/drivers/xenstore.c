@@ -248,6 +248,52 @@ static void read_vcpus(struct xsd *d, const char *home,
 
 static const char *const vbd_kinds[] = { "vbd", "qdisk", "vbd3" };
 
+/*
+ * A full gathering lists each backend kind's directory once
+ * (/local/domain/0/backend/<kind>: the domains that have such devices)
+ * instead of listing every domain's directory of every kind, most of
+ * which do not exist: two requests a domain fewer on a host whose guests
+ * have a vif and one kind of disk.  A re-read of one domain lists its own.
+ */
+enum { KIND_VIF, KIND_VBD0, N_KINDS = KIND_VBD0 + 3 };
+struct kind_sets {
+	unsigned *ids[N_KINDS];	/* sorted domids that have such a backend */
+	size_t n[N_KINDS];
+};
+
+static const char *kind_name(unsigned k)
+{
+	return k == KIND_VIF ? "vif" : vbd_kinds[k - KIND_VBD0];
+}
+
+static void list_kinds(struct xsd *d, struct kind_sets *ks)
+{
+	char dir[PATH_LEN];
+	unsigned k;
+
+	for (k = 0; k < N_KINDS; k++)
+		ks->n[k] = list_ids(d, mkpath(dir, sizeof(dir), "/local/domain/%u/backend/%s",
+					      TRUSTED_BACKEND_DOMID, kind_name(k)),
+				    &ks->ids[k], XEN_DOMID_FIRST_RESERVED);
+}
+
+static void free_kinds(struct kind_sets *ks)
+{
+	unsigned k;
+
+	for (k = 0; k < N_KINDS; k++)
+		free(ks->ids[k]);
+}
+
+/* Whether domid may have backends of kind k (always, without sets). */
+static bool may_have(const struct kind_sets *ks, unsigned k, uint32_t domid)
+{
+	unsigned key = domid;
+
+	return !ks || (ks->n[k] &&
+		       bsearch(&key, ks->ids[k], ks->n[k], sizeof(unsigned), cmp_uint));
+}
+
 /* A device that failed the cross-check is logged once, not on every read. */
 static void note_mismatch(struct xsd *d, const char *be)
 {
@@ -308,12 +354,14 @@ static bool read_state(struct xsd *d, const char *dir, int *state)
 	return true;
 }
 
-static void read_vifs(struct xsd *d, struct xen_domain *dom)
+static void read_vifs(struct xsd *d, struct xen_domain *dom, const struct kind_sets *ks)
 {
 	char dir[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
 	unsigned *ids;
 	size_t n, i, kept = 0;
 
+	if (!may_have(ks, KIND_VIF, dom->domid))
+		return;
 	n = list_ids(d, mkpath(dir, sizeof(dir), "/local/domain/%u/backend/vif/%u",
 			       TRUSTED_BACKEND_DOMID, dom->domid), &ids, UINT32_MAX);
 	if (n == 0 || !(dom->vifs = xen_calloc(n, sizeof(*dom->vifs)))) {
@@ -367,7 +415,7 @@ static int cmp_vbd(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void read_vbds(struct xsd *d, struct xen_domain *dom)
+static void read_vbds(struct xsd *d, struct xen_domain *dom, const struct kind_sets *ks)
 {
 	char dir[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
 	unsigned *ids[3];
@@ -375,9 +423,11 @@ static void read_vbds(struct xsd *d, struct xen_domain *dom)
 
 	/* blkback's vbd, QEMU's qdisk and blktap3's vbd3 all serve a vbd */
 	for (k = 0; k < 3; k++) {
-		n[k] = list_ids(d, mkpath(dir, sizeof(dir), "/local/domain/%u/backend/%s/%u",
-					  TRUSTED_BACKEND_DOMID, vbd_kinds[k], dom->domid),
-				&ids[k], UINT32_MAX);
+		ids[k] = NULL;
+		n[k] = !may_have(ks, KIND_VBD0 + k, dom->domid) ? 0 :
+			list_ids(d, mkpath(dir, sizeof(dir), "/local/domain/%u/backend/%s/%u",
+					   TRUSTED_BACKEND_DOMID, vbd_kinds[k], dom->domid),
+				 &ids[k], UINT32_MAX);
 		total += n[k];
 	}
 	if (total && (dom->vbds = xen_calloc(total, sizeof(*dom->vbds)))) {
@@ -467,10 +517,12 @@ static struct xen_domain *read_named(struct xsd *d, uint32_t domid, const char *
 }
 
 /*
- * Reads one domain, whole or (quick) its name only. Returns NULL when it
- * has vanished (or on a lost connection, which d->lost_errno tells apart).
+ * Reads one domain, whole or (quick) its name only; its devices of the
+ * kinds ks says it has (NULL: of every kind). Returns NULL when it has
+ * vanished (or on a lost connection, which d->lost_errno tells apart).
  */
-static struct xen_domain *read_domain(struct xsd *d, uint32_t domid, bool quick)
+static struct xen_domain *read_domain(struct xsd *d, uint32_t domid, bool quick,
+				      const struct kind_sets *ks)
 {
 	char home[64], path[PATH_LEN];
 	struct xen_domain *dom;
@@ -500,8 +552,8 @@ static struct xen_domain *read_domain(struct xsd *d, uint32_t domid, bool quick)
 		dom->known |= XEN_DOM_HAVE_MEM_MAX;
 	}
 	read_vcpus(d, home, dom);
-	read_vifs(d, dom);
-	read_vbds(d, dom);
+	read_vifs(d, dom, ks);
+	read_vbds(d, dom, ks);
 
 	if (d->lost_errno) {
 		xen_domain_unref(dom);
@@ -527,8 +579,11 @@ static size_t prev_domids(const struct xen_snapshot *prev, unsigned **ids)
  * A gathering that read nothing still asks xenstored one thing, the
  * cheapest request it answers (a computed path, no tree lookup): a hung
  * xenstored then holds this gathering, and the snapshot is called stale
- * as when a read hangs.  One request a refresh, whatever the number of
- * domains.
+ * as when a read hangs, instead of merging another source's change with
+ * a view xenstored may no longer keep up to date.  One request a
+ * gathering, whatever the number of domains; a quiet host's periodic
+ * gathering (nobody read, no look saw a change) sends it only with a
+ * heartbeat configured.
  */
 static void heartbeat(struct xsd *d)
 {
@@ -571,7 +626,11 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 	size_t n, i, paced = 0;
 	uint64_t paced_requests = 0, requests_before = d->requests;
 	char host[256];
+	struct kind_sets kinds = { { NULL }, { 0 } };
+	bool whole = (!prev || dirty->full) && !dirty->quick;
 
+	if (whole)
+		list_kinds(d, &kinds);
 	if (!prev || dirty->full || dirty->relist)
 		/* ids from DOMID_FIRST_RESERVED up are no domains (DOMID_SELF...) */
 		n = list_ids(d, "/local/domain", &ids, XEN_DOMID_FIRST_RESERVED);
@@ -586,7 +645,7 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 		if (old && !xen_dirty_has(dirty, ids[i])) {
 			dom = xen_domain_ref((struct xen_domain *)old);
 		} else {
-			dom = read_domain(d, ids[i], dirty->quick);
+			dom = read_domain(d, ids[i], dirty->quick, whole ? &kinds : NULL);
 			if (!dirty->quick)
 				xen_pace_read(&d->pace, ids[i], now_ms());
 			/* only change-driven re-reads count against the budget */
@@ -600,7 +659,8 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 	}
 	xen_pace_spend(&d->pace, paced_requests, paced);
 	free(ids);
-	if (d->requests == requests_before)
+	free_kinds(&kinds);
+	if (d->requests == requests_before && (!dirty->periodic || d->heartbeat_ms))
 		heartbeat(d);
 	d->last_gather_ms = now_ms();
 	if (d->lost_errno) {

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xenctrl.h>
 
 #include "sim_call.h"
+#include "sim_shared.h"
 
 struct sim_vcpu {
 	unsigned domid, id, online, running, blocked, cpu;
@@ -25,15 +27,12 @@ struct sim_vcpu {
 };
 
 struct xc_interface_core {
-	char *dump;			/* the last hv-dump */
-	xc_domaininfo_t *doms;		/* into shared, or malloc'd */
+	char *dump;			/* the hv-dump being parsed */
+	xc_domaininfo_t *doms;		/* the list of the last look */
 	size_t n_doms, cap_doms;
-	bool doms_shared;		/* doms points into shared */
-	/* the domain list's shared memory (a memfd the simulated host writes
-	 * through /proc/PID/fd/N), mapped for shared_len bytes; -1: none */
-	int shared_fd;
-	void *shared;
-	size_t shared_len;
+	/* the domain list the simulated host keeps in shared memory
+	 * (sim_shared.h); NULL: asked for over the socket instead */
+	const unsigned char *shared;
 	struct sim_vcpu *vcpus;
 	size_t n_vcpus, cap_vcpus;
 	bool vcpus_stale;		/* the domain list was read after them */
@@ -107,6 +106,7 @@ static unsigned parse_fields(const char *p, const char *const *names, int *bases
 }
 
 static void forget_domains(xc_interface *xch);
+static const unsigned char *open_shared(void);
 
 /* re-reads the simulated host; 0 or -1 with errno */
 static int refresh(xc_interface *xch)
@@ -183,6 +183,9 @@ static int refresh(xc_interface *xch)
 	}
 	if (xch->n_vcpus)
 		qsort(xch->vcpus, xch->n_vcpus, sizeof(*xch->vcpus), cmp_vcpu);
+	/* parsed: the text is not kept (it would count in the agent's memory) */
+	free(xch->dump);
+	xch->dump = NULL;
 	xch->vcpus_stale = false;
 	return 0;
 }
@@ -204,10 +207,10 @@ xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *do
 	xch = calloc(1, sizeof(*xch));
 	if (!xch)
 		return NULL;
-	xch->shared_fd = memfd_create("xcsim-domains", MFD_CLOEXEC);
+	xch->shared = open_shared();
 	if (refresh(xch) < 0) {
-		if (xch->shared_fd >= 0)
-			close(xch->shared_fd);
+		if (xch->shared)
+			munmap((void *)xch->shared, SIM_SHARED_SIZE);
 		free(xch);
 		errno = ENOENT;
 		return NULL;
@@ -221,9 +224,7 @@ int xc_interface_close(xc_interface *xch)
 		free(xch->dump);
 		forget_domains(xch);
 		if (xch->shared)
-			munmap(xch->shared, xch->shared_len);
-		if (xch->shared_fd >= 0)
-			close(xch->shared_fd);
+			munmap((void *)xch->shared, SIM_SHARED_SIZE);
 		free(xch->vcpus);
 		free(xch);
 	}
@@ -264,57 +265,96 @@ int xc_version(xc_interface *xch, int cmd, void *arg)
 
 static void forget_domains(xc_interface *xch)
 {
-	if (!xch->doms_shared)
-		free(xch->doms);
+	free(xch->doms);
 	xch->doms = NULL;
 	xch->n_doms = xch->cap_doms = 0;
-	xch->doms_shared = false;
+}
+
+/* Room for n records in xch->doms; -1 when out of memory. */
+static int room_for(xc_interface *xch, size_t n)
+{
+	xc_domaininfo_t *grown;
+
+	if (n <= xch->cap_doms)
+		return 0;
+	grown = realloc(xch->doms, n * sizeof(*grown));
+	if (!grown)
+		return -1;
+	xch->doms = grown;
+	xch->cap_doms = n;
+	return 0;
 }
 
 /*
- * The domain list written by the simulated host into shared memory
- * ("hv-domains-to"), as the hypervisor writes it into the caller's
- * buffer: the agent's cost for a look is a short request and the
- * records, not their transfer through a socket.  0, or -1 when this
- * way is not open (the caller falls back to the socket).
+ * Asks the simulated host to keep its domain list in a memfd of ours
+ * (sim_shared.h), and maps it; NULL when it cannot.
+ */
+static const unsigned char *open_shared(void)
+{
+	char path[64], *reply;
+	const char *argv[] = { "hv-share", path };
+	int fd = memfd_create("xcsim-domains", MFD_CLOEXEC);
+	void *map = MAP_FAILED;
+	bool ok;
+
+	if (fd < 0)
+		return NULL;
+	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)getpid(), fd);
+	if (ftruncate(fd, (off_t)SIM_SHARED_SIZE) == 0)
+		map = mmap(NULL, SIM_SHARED_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	reply = map != MAP_FAILED ? sim_call(2, argv) : NULL;
+	ok = reply && strncmp(reply, "ok", 2) == 0;
+	free(reply);
+	close(fd);		/* the mapping and the host's open file keep it */
+	if (!ok && map != MAP_FAILED)
+		munmap(map, SIM_SHARED_SIZE);
+	return ok ? map : NULL;
+}
+
+/*
+ * The domain list copied out of the shared memory under its sequence
+ * count, as the hypercall copies the hypervisor's list: no request.
  */
 static int shared_domains(xc_interface *xch)
 {
-	char path[64], *reply;
-	const char *argv[] = { "hv-domains-to", path };
-	unsigned long long n;
-	size_t need;
+	const struct sim_shared_header *h = (const void *)xch->shared;
+	unsigned tries;
+	struct timespec now;
 
-	if (xch->shared_fd < 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)getpid(), xch->shared_fd);
-	reply = sim_call(2, argv);
-	if (!reply || sscanf(reply, "ok %llu", &n) != 1) {
-		free(reply);
-		return -1;
-	}
-	free(reply);
-	need = (size_t)n * sizeof(xc_domaininfo_t);
-	forget_domains(xch);
-	if (need > xch->shared_len) {
-		size_t len = need * 2;
-		void *map;
-
-		if (xch->shared)
-			munmap(xch->shared, xch->shared_len);
-		xch->shared = NULL;
-		xch->shared_len = 0;
-		if (ftruncate(xch->shared_fd, (off_t)len) < 0 ||
-		    (map = mmap(NULL, len, PROT_READ, MAP_SHARED, xch->shared_fd, 0)) == MAP_FAILED)
+	/* a host that stopped writing has gone (or restarted): ask anew */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec >
+	    __atomic_load_n(&h->written_ns, __ATOMIC_ACQUIRE) + SIM_SHARED_LOST_MS * 1000000ull) {
+		munmap((void *)xch->shared, SIM_SHARED_SIZE);
+		xch->shared = open_shared();
+		if (!xch->shared) {
+			errno = EIO;
 			return -1;
-		xch->shared = map;
-		xch->shared_len = len;
+		}
+		h = (const void *)xch->shared;
 	}
-	xch->doms = xch->shared;
-	xch->doms_shared = true;
-	xch->n_doms = (size_t)n;
-	xch->vcpus_stale = true;
-	return 0;
+
+	/* the host writes for a few milliseconds at most: wait up to 2 s */
+	for (tries = 0; tries < 20000; tries++) {
+		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE), n;
+
+		if (tries)
+			usleep(100);
+		if (seq & 1)
+			continue;
+		n = __atomic_load_n(&h->n, __ATOMIC_RELAXED);
+		if (n > SIM_SHARED_MAX || room_for(xch, n) < 0)
+			return -1;
+		memcpy(xch->doms, xch->shared + SIM_SHARED_HEADER, n * sizeof(*xch->doms));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == seq) {
+			xch->n_doms = n;
+			xch->vcpus_stale = true;
+			return 0;
+		}
+	}
+	errno = EAGAIN;
+	return -1;
 }
 
 /*
@@ -328,8 +368,8 @@ static int refresh_domains(xc_interface *xch)
 	size_t len = 0, n;
 	char *buf;
 
-	if (shared_domains(xch) == 0)
-		return 0;
+	if (xch->shared)
+		return shared_domains(xch);
 	buf = sim_call_len(1, argv, &len);
 
 	if (!buf || len < 3 || strncmp(buf, "ok\n", 3) != 0 ||

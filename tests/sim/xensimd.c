@@ -20,6 +20,7 @@
 
 #include "sim_control.h"
 #include "sim_hv.h"
+#include "sim_shared.h"
 #include "sim_stats.h"
 #include "sim_model.h"
 #include "sim_store.h"
@@ -87,7 +88,66 @@ struct sim {
 	struct sim_xs *xs;
 	struct sim_xend *xend;		/* NULL without --xend-socket/--xend-port */
 	int quit;
+	/* the stand-ins' shared domain lists (sim_shared.h): each open
+	 * memfd and the process that made it (gone: closed) */
+	struct { int fd; long pid; } shared[16];
+	unsigned n_shared;
+	uint32_t shared_seq;
+	struct timespec shared_at;	/* when they were last written */
 };
+
+/* Writes the domain list into every stand-in's shared memory. */
+static void shared_write(struct sim *sim)
+{
+	struct sim_shared_header h;
+	size_t len = 0;
+	char *bin;
+	unsigned i;
+
+	clock_gettime(CLOCK_MONOTONIC, &sim->shared_at);
+	for (i = 0; i < sim->n_shared;) {
+		if (kill((pid_t)sim->shared[i].pid, 0) < 0 && errno == ESRCH) {
+			close(sim->shared[i].fd);
+			sim->shared[i] = sim->shared[--sim->n_shared];
+		} else {
+			i++;
+		}
+	}
+	if (!sim->n_shared || !(bin = sim_hv_domains(sim->model, &len)))
+		return;
+	h.n = (uint32_t)((len - 3) / sizeof(xc_domaininfo_t));
+	h.written_ns = (uint64_t)sim->shared_at.tv_sec * 1000000000u + (uint64_t)sim->shared_at.tv_nsec;
+	for (i = 0; i < sim->n_shared; i++) {
+		int fd = sim->shared[i].fd;
+
+		/* odd while the records change, even when they are whole */
+		h.seq = sim->shared_seq + 1;
+		if (pwrite(fd, &h, sizeof(h), 0) < 0 ||
+		    pwrite(fd, bin + 3, len - 3, SIM_SHARED_HEADER) < 0)
+			continue;
+		h.seq = sim->shared_seq + 2;
+		if (pwrite(fd, &h, sizeof(h), 0) < 0)
+			continue;
+	}
+	sim->shared_seq += 2;
+	free(bin);
+}
+
+/* hv-share /proc/PID/fd/N: a stand-in's memfd to keep the list in. */
+static int shared_add(struct sim *sim, const char *path)
+{
+	long pid;
+	int fd;
+
+	if (sim->n_shared == sizeof(sim->shared) / sizeof(sim->shared[0]) ||
+	    sscanf(path, "/proc/%ld/fd/", &pid) != 1 ||
+	    (fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+		return -1;
+	sim->shared[sim->n_shared].fd = fd;
+	sim->shared[sim->n_shared++].pid = pid;
+	shared_write(sim);
+	return 0;
+}
 
 static double seconds_since(const struct timespec *t)
 {
@@ -201,23 +261,8 @@ static void run_control(struct sim *sim, int fd, int argc, char **argv)
 		free(bin);
 		return;
 	}
-	if (strcmp(argv[0], "hv-domains-to") == 0 && argc == 2) {
-		/* the records written into the caller's shared memory
-		 * (argv[1], its /proc/PID/fd/N); the reply says how many */
-		size_t len = 0;
-		char *bin = sim_hv_domains(sim->model, &len);
-		int out = bin ? open(argv[1], O_WRONLY | O_CLOEXEC) : -1;
-		size_t n = bin ? (len - 3) / sizeof(xc_domaininfo_t) : 0;
-
-		if (out >= 0 && pwrite(out, bin + 3, len - 3, 0) == (ssize_t)(len - 3))
-			snprintf(reply, sizeof(reply), "ok %zu", n);
-		else
-			snprintf(reply, sizeof(reply), "error %s: %s", argv[1],
-				 bin ? strerror(errno) : "out of memory");
-		if (out >= 0)
-			close(out);
-		free(bin);
-		ctl_reply(fd, reply);
+	if (strcmp(argv[0], "hv-share") == 0 && argc == 2) {
+		ctl_reply(fd, shared_add(sim, argv[1]) == 0 ? "ok" : "error cannot share");
 		return;
 	}
 	if (strcmp(argv[0], "hv-dump") == 0) {
@@ -429,6 +474,8 @@ int main(int argc, char **argv)
 		storm_due = storm_run(&sim);
 		if (storm_due >= 0 && storm_due < timeout)
 			timeout = storm_due;
+		if (sim.n_shared && timeout > SIM_SHARED_PERIOD_MS)
+			timeout = SIM_SHARED_PERIOD_MS;
 		n_xs = sim_xs_pollfds(sim.xs, fds + n, MAX_POLL - n);
 		n += n_xs;
 		if (sim.xend) {
@@ -452,7 +499,12 @@ int main(int argc, char **argv)
 			if (cfd >= 0)
 				run_control(&sim, cfd, cargc, cargv);
 			ctl_free_argv(cargv);
+			/* a command may have changed what the hypervisor says */
+			if (cfd >= 0 && sim.n_shared)
+				shared_write(&sim);
 		}
+		if (sim.n_shared && seconds_since(&sim.shared_at) * 1000 >= SIM_SHARED_PERIOD_MS)
+			shared_write(&sim);
 		sim_xs_handle(sim.xs, fds + (ctl_fd >= 0), n_xs);
 		if (sim.xend)
 			sim_xend_handle(sim.xend, fds + (ctl_fd >= 0) + n_xs, n_xend);
