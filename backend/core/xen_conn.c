@@ -550,7 +550,6 @@ static void gather_own(struct xen_conn *conn, struct xen_dirty *dirty,
 		struct driver_slot *s = &conn->slots[i];
 		struct xen_snapshot *view;
 		char why[256];
-
 		int rc;
 
 		if (s->ops.own_thread || !s->priv || (quick_only && !in_quick_pass(conn, s)))

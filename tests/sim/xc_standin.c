@@ -106,6 +106,7 @@ static unsigned parse_fields(const char *p, const char *const *names, int *bases
 }
 
 static void forget_domains(xc_interface *xch);
+static int room_for(xc_interface *xch, size_t n);
 static const unsigned char *open_shared(void);
 
 /* re-reads the simulated host; 0 or -1 with errno */
@@ -128,7 +129,7 @@ static int refresh(xc_interface *xch)
 			sscanf(line, "host cpus=%u cpu_mhz=%u total_kib=%llu free_kib=%llu version=%31s",
 			       &xch->cpus, &xch->cpu_mhz, &xch->total_kib, &xch->free_kib, xch->version);
 		} else if (strncmp(line, "dom ", 4) == 0) {
-			xc_domaininfo_t *d, *grown = xch->doms;
+			xc_domaininfo_t *d;
 			static const char *const names[] = {
 				"", "flags=", "tot_kib=", "max_kib=", "cpu_ns=", "online=", "max_vcpu_id=",
 			};
@@ -136,13 +137,8 @@ static int refresh(xc_interface *xch)
 			unsigned long long f[7];
 			const char *uuid = strstr(line, " uuid=");
 
-			if (xch->n_doms == xch->cap_doms) {
-				xch->cap_doms = xch->cap_doms ? 2 * xch->cap_doms : 64;
-				grown = realloc(xch->doms, xch->cap_doms * sizeof(*grown));
-				if (!grown)
-					return -1;
-			}
-			xch->doms = grown;
+			if (room_for(xch, xch->n_doms + 1) < 0)
+				return -1;
 			if (parse_fields(line + 4, names, bases, f, 7) != 7 || !uuid)
 				continue;
 			d = &xch->doms[xch->n_doms++];
@@ -270,18 +266,21 @@ static void forget_domains(xc_interface *xch)
 	xch->n_doms = xch->cap_doms = 0;
 }
 
-/* Room for n records in xch->doms; -1 when out of memory. */
+/* Room for n records in xch->doms, grown geometrically; -1 when out of memory. */
 static int room_for(xc_interface *xch, size_t n)
 {
 	xc_domaininfo_t *grown;
+	size_t cap = xch->cap_doms ? 2 * xch->cap_doms : 64;
 
 	if (n <= xch->cap_doms)
 		return 0;
-	grown = realloc(xch->doms, n * sizeof(*grown));
+	if (cap < n)
+		cap = n;
+	grown = realloc(xch->doms, cap * sizeof(*grown));
 	if (!grown)
 		return -1;
 	xch->doms = grown;
-	xch->cap_doms = n;
+	xch->cap_doms = cap;
 	return 0;
 }
 
@@ -379,11 +378,9 @@ static int refresh_domains(xc_interface *xch)
 		return -1;
 	}
 	n = (len - 3) / sizeof(xc_domaininfo_t);
-	forget_domains(xch);
-	xch->doms = n ? malloc(n * sizeof(*xch->doms)) : NULL;
-	if (n && !xch->doms) {
+	xch->n_doms = 0;
+	if (room_for(xch, n) < 0) {
 		free(buf);
-		xch->n_doms = 0;
 		errno = ENOMEM;
 		return -1;
 	}

@@ -120,14 +120,16 @@ static void shared_write(struct sim *sim)
 	for (i = 0; i < sim->n_shared; i++) {
 		int fd = sim->shared[i].fd;
 
-		/* odd while the records change, even when they are whole */
+		/* odd while the records change, even when they are whole; a
+		 * failed write leaves the count odd or old, and the stand-in
+		 * asks again once it finds the list no longer written */
 		h.seq = sim->shared_seq + 1;
-		if (pwrite(fd, &h, sizeof(h), 0) < 0 ||
-		    pwrite(fd, bin + 3, len - 3, SIM_SHARED_HEADER) < 0)
-			continue;
-		h.seq = sim->shared_seq + 2;
-		if (pwrite(fd, &h, sizeof(h), 0) < 0)
-			continue;
+		if (pwrite(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+		    pwrite(fd, bin + 3, len - 3, SIM_SHARED_HEADER) == (ssize_t)(len - 3)) {
+			h.seq = sim->shared_seq + 2;
+			if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+				fprintf(stderr, "xensimd: shared domain list: %s\n", strerror(errno));
+		}
 	}
 	sim->shared_seq += 2;
 	free(bin);
