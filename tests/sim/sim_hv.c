@@ -1,4 +1,5 @@
 #include "sim_hv.h"
+#include "sim_shared.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,10 +90,7 @@ static bool domain_info(struct sim_model *m, unsigned id, double t, xc_domaininf
 	target = store_number(m, "/local/domain/%u/memory/target", id, 262144);
 	max = store_number(m, "/local/domain/%u/memory/static-max", id, target);
 	cur = d->mem_current_kib ? d->mem_current_kib : target;
-	/* a running domain burns half a CPU per online vCPU */
-	cpu = d->cpu_time_ns;
-	if (flags & XEN_DOMINF_running)
-		cpu += (unsigned long long)((t - first_seen[id]) * 5e8 * online);
+	cpu = d->cpu_time_ns + sim_cpu_burn_ns(flags, online, t - first_seen[id]);
 	uuid_hex(m, id, uuid);
 	*vcpus = d->vcpus ? d->vcpus : 1;
 	memset(out, 0, sizeof(*out));

@@ -4,7 +4,7 @@
  * (xc_standin.c) makes a memfd of SIM_SHARED_SIZE bytes and hands the
  * simulated host its /proc/PID/fd/N ("hv-share"); the host writes the
  * xc_domaininfo_t records after the header whenever its model may have
- * changed and every SIM_SHARED_PERIOD_MS (CPU time moves), under a
+ * changed and every SIM_SHARED_PERIOD_MS, under a
  * sequence count: odd while it writes, so a reader that saw the same even
  * count before and after its copy has a whole list.  A look then costs
  * the agent a copy, as the hypercall does, and no request.
@@ -27,5 +27,17 @@ struct sim_shared_header {
 #define SIM_SHARED_SIZE (SIM_SHARED_HEADER + SIM_SHARED_MAX * sizeof(xc_domaininfo_t))
 #define SIM_SHARED_PERIOD_MS 200
 #define SIM_SHARED_LOST_MS 2000
+
+/*
+ * The simulated host's rule for CPU time: a running domain burns half a
+ * CPU per online vCPU.  What it adds in s seconds, in nanoseconds: the
+ * host's list (sim_hv.c) and the stand-in, which carries a shared record
+ * on from when it was written to when it is read, as the hypercall reads
+ * the time at its call, both use it.
+ */
+static inline unsigned long long sim_cpu_burn_ns(uint32_t flags, unsigned online, double s)
+{
+	return flags & XEN_DOMINF_running ? (unsigned long long)(s * 5e8 * online) : 0;
+}
 
 #endif

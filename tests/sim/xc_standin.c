@@ -319,6 +319,7 @@ static int shared_domains(xc_interface *xch)
 	const struct sim_shared_header *h = (const void *)xch->shared;
 	unsigned tries;
 	struct timespec now;
+	uint64_t written;
 
 	/* a host that stopped writing has gone (or restarted): ask anew */
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -342,11 +343,24 @@ static int shared_domains(xc_interface *xch)
 		if (seq & 1)
 			continue;
 		n = __atomic_load_n(&h->n, __ATOMIC_RELAXED);
+		written = __atomic_load_n(&h->written_ns, __ATOMIC_RELAXED);
 		if (n > SIM_SHARED_MAX || room_for(xch, n) < 0)
 			return -1;
 		memcpy(xch->doms, xch->shared + SIM_SHARED_HEADER, n * sizeof(*xch->doms));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == seq) {
+			uint64_t now_ns;
+			double since;
+			uint32_t i;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+			since = now_ns > written ? (double)(now_ns - written) / 1e9 : 0;
+
+			/* CPU time at this call, as the hypercall reads it */
+			for (i = 0; i < n; i++)
+				xch->doms[i].cpu_time += sim_cpu_burn_ns(xch->doms[i].flags,
+									 xch->doms[i].nr_online_vcpus, since);
 			xch->n_doms = n;
 			xch->vcpus_stale = true;
 			return 0;

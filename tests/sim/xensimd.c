@@ -104,7 +104,6 @@ static void shared_write(struct sim *sim)
 	char *bin;
 	unsigned i;
 
-	clock_gettime(CLOCK_MONOTONIC, &sim->shared_at);
 	for (i = 0; i < sim->n_shared;) {
 		if (kill((pid_t)sim->shared[i].pid, 0) < 0 && errno == ESRCH) {
 			close(sim->shared[i].fd);
@@ -115,6 +114,9 @@ static void shared_write(struct sim *sim)
 	}
 	if (!sim->n_shared || !(bin = sim_hv_domains(sim->model, &len)))
 		return;
+	/* after the list's own time: a reader carries CPU time on from here,
+	 * so it never runs ahead of the next list */
+	clock_gettime(CLOCK_MONOTONIC, &sim->shared_at);
 	h.n = (uint32_t)((len - 3) / sizeof(xc_domaininfo_t));
 	h.written_ns = (uint64_t)sim->shared_at.tv_sec * 1000000000u + (uint64_t)sim->shared_at.tv_nsec;
 	for (i = 0; i < sim->n_shared; i++) {
