@@ -399,8 +399,9 @@ fi
 # ---- what an idle host costs: nothing changes for $IDLE_S seconds ----
 # Root mode (hypercalls through the libxenctrl stand-in, and xenstore),
 # the agent's CPU (utime+stime), the simulated host's (xenstored and the
-# hypercall stand-in's server, which rewrites the shared domain list every
-# 200 ms) and the xenstore requests it answered.
+# hypercall stand-in's server, which rewrites the shared domain list when
+# something changed and otherwise renews its liveness every 200 ms) and
+# the xenstore requests it answered.
 # The reference, in the same run: xensnmpIdleRefresh 0 and
 # xensnmpFullRefresh 12, the agent's behaviour before ticks looked
 # before gathering (every tick gathered, every 12th re-read all of

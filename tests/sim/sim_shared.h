@@ -3,11 +3,14 @@
  * hypervisor keeps it for the hypercall to copy: the libxenctrl stand-in
  * (xc_standin.c) makes a memfd of SIM_SHARED_SIZE bytes and hands the
  * simulated host its /proc/PID/fd/N ("hv-share"); the host writes the
- * xc_domaininfo_t records after the header whenever its model may have
- * changed and every SIM_SHARED_PERIOD_MS, under a
- * sequence count: odd while it writes, so a reader that saw the same even
- * count before and after its copy has a whole list.  A look then costs
- * the agent a copy, as the hypercall does, and no request.
+ * xc_domaininfo_t records after the header after each control command
+ * and, at most every SIM_SHARED_PERIOD_MS, after its store changed (a
+ * memory target is read from it), under a sequence count: odd while it
+ * writes, so a reader that saw the same even count before and after its
+ * copy has a whole list.  A look then costs the agent a copy, as the
+ * hypercall does, and no request.  A host with nothing new only renews
+ * alive_ns every SIM_SHARED_PERIOD_MS, so that an idle host costs
+ * neither side a list; the reader carries CPU time on from written_ns.
  */
 #ifndef SIM_SHARED_H
 #define SIM_SHARED_H
@@ -19,7 +22,8 @@
 struct sim_shared_header {
 	uint32_t seq;		/* odd: being written */
 	uint32_t n;		/* records after the header */
-	uint64_t written_ns;	/* CLOCK_MONOTONIC: older than SIM_SHARED_LOST_MS,
+	uint64_t written_ns;	/* CLOCK_MONOTONIC: when the records were made */
+	uint64_t alive_ns;	/* CLOCK_MONOTONIC: older than SIM_SHARED_LOST_MS,
 				 * the host is gone or restarted */
 };
 #define SIM_SHARED_HEADER 64u	/* the records' offset */

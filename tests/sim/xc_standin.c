@@ -30,6 +30,7 @@ struct xc_interface_core {
 	char *dump;			/* the hv-dump being parsed */
 	xc_domaininfo_t *doms;		/* the list of the last look */
 	size_t n_doms, cap_doms;
+	double burn_s;			/* seconds to carry their CPU time on */
 	/* the domain list the simulated host keeps in shared memory
 	 * (sim_shared.h); NULL: asked for over the socket instead */
 	const unsigned char *shared;
@@ -122,6 +123,7 @@ static int refresh(xc_interface *xch)
 	forget_domains(xch);
 	free(xch->vcpus);
 	xch->dump = dump;
+	xch->burn_s = 0;	/* the dump's times are its own */
 	xch->vcpus = NULL;
 	xch->n_vcpus = xch->cap_vcpus = 0;
 	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -318,25 +320,12 @@ static int shared_domains(xc_interface *xch)
 {
 	const struct sim_shared_header *h = (const void *)xch->shared;
 	unsigned tries;
-	struct timespec now;
-	uint64_t written;
-
-	/* a host that stopped writing has gone (or restarted): ask anew */
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec >
-	    __atomic_load_n(&h->written_ns, __ATOMIC_ACQUIRE) + SIM_SHARED_LOST_MS * 1000000ull) {
-		munmap((void *)xch->shared, SIM_SHARED_SIZE);
-		xch->shared = open_shared();
-		if (!xch->shared) {
-			errno = EIO;
-			return -1;
-		}
-		h = (const void *)xch->shared;
-	}
 
 	/* the host writes for a few milliseconds at most: wait up to 2 s */
 	for (tries = 0; tries < 20000; tries++) {
 		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE), n;
+		uint64_t written, alive, now_ns;
+		struct timespec now;
 
 		if (tries)
 			usleep(100);
@@ -344,27 +333,33 @@ static int shared_domains(xc_interface *xch)
 			continue;
 		n = __atomic_load_n(&h->n, __ATOMIC_RELAXED);
 		written = __atomic_load_n(&h->written_ns, __ATOMIC_RELAXED);
+		alive = __atomic_load_n(&h->alive_ns, __ATOMIC_RELAXED);
 		if (n > SIM_SHARED_MAX || room_for(xch, n) < 0)
 			return -1;
 		memcpy(xch->doms, xch->shared + SIM_SHARED_HEADER, n * sizeof(*xch->doms));
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == seq) {
-			uint64_t now_ns;
-			double since;
-			uint32_t i;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-			since = now_ns > written ? (double)(now_ns - written) / 1e9 : 0;
-
-			/* CPU time at this call, as the hypercall reads it */
-			for (i = 0; i < n; i++)
-				xch->doms[i].cpu_time += sim_cpu_burn_ns(xch->doms[i].flags,
-									 xch->doms[i].nr_online_vcpus, since);
-			xch->n_doms = n;
-			xch->vcpus_stale = true;
-			return 0;
+		if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) != seq)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+		/* a host that stopped writing has gone (or restarted): ask anew */
+		if (now_ns > alive + SIM_SHARED_LOST_MS * 1000000ull) {
+			munmap((void *)xch->shared, SIM_SHARED_SIZE);
+			xch->shared = open_shared();
+			if (!xch->shared) {
+				errno = EIO;
+				return -1;
+			}
+			h = (const void *)xch->shared;
+			tries = 0;
+			continue;
 		}
+		/* CPU time at the call, as the hypercall reads it: carried on
+		 * as the records are copied out */
+		xch->burn_s = now_ns > written ? (double)(now_ns - written) / 1e9 : 0;
+		xch->n_doms = n;
+		xch->vcpus_stale = true;
+		return 0;
 	}
 	errno = EAGAIN;
 	return -1;
@@ -393,6 +388,7 @@ static int refresh_domains(xc_interface *xch)
 	}
 	n = (len - 3) / sizeof(xc_domaininfo_t);
 	xch->n_doms = 0;
+	xch->burn_s = 0;	/* the reply's times are its own */
 	if (room_for(xch, n) < 0) {
 		free(buf);
 		errno = ENOMEM;
@@ -426,8 +422,13 @@ int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int
 		else
 			hi = mid;
 	}
-	for (i = lo; i < xch->n_doms && n < max_domains; i++)
-		info[n++] = xch->doms[i];
+	for (i = lo; i < xch->n_doms && n < max_domains; i++) {
+		info[n] = xch->doms[i];
+		if (xch->burn_s > 0)
+			info[n].cpu_time += sim_cpu_burn_ns(info[n].flags, info[n].nr_online_vcpus,
+							    xch->burn_s);
+		n++;
+	}
 	return (int)n;
 }
 

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,15 +94,27 @@ struct sim {
 	struct { int fd; long pid; } shared[16];
 	unsigned n_shared;
 	uint32_t shared_seq;
-	struct timespec shared_at;	/* when they were last written */
+	struct sim_shared_header shared_hdr;	/* as last written */
+	uint64_t shared_gen;		/* the store's generation the records show */
+	struct timespec shared_at;	/* when the header was last written */
 };
 
-/* Writes the domain list into every stand-in's shared memory. */
-static void shared_write(struct sim *sim)
+static uint64_t mono_ns(struct timespec *t)
 {
-	struct sim_shared_header h;
+	clock_gettime(CLOCK_MONOTONIC, t);
+	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+/*
+ * Writes into every stand-in's shared memory the domain list (records)
+ * or, when nothing may have changed, the header alone with alive_ns
+ * renewed: an idle host costs neither side a list.
+ */
+static void shared_write(struct sim *sim, bool records)
+{
+	struct sim_shared_header *h = &sim->shared_hdr;
 	size_t len = 0;
-	char *bin;
+	char *bin = NULL;
 	unsigned i;
 
 	for (i = 0; i < sim->n_shared;) {
@@ -112,24 +125,27 @@ static void shared_write(struct sim *sim)
 			i++;
 		}
 	}
-	if (!sim->n_shared || !(bin = sim_hv_domains(sim->model, &len)))
+	if (!sim->n_shared || (records && !(bin = sim_hv_domains(sim->model, &len))))
 		return;
 	/* after the list's own time: a reader carries CPU time on from here,
 	 * so it never runs ahead of the next list */
-	clock_gettime(CLOCK_MONOTONIC, &sim->shared_at);
-	h.n = (uint32_t)((len - 3) / sizeof(xc_domaininfo_t));
-	h.written_ns = (uint64_t)sim->shared_at.tv_sec * 1000000000u + (uint64_t)sim->shared_at.tv_nsec;
+	h->alive_ns = mono_ns(&sim->shared_at);
+	if (records) {
+		h->n = (uint32_t)((len - 3) / sizeof(xc_domaininfo_t));
+		h->written_ns = h->alive_ns;
+		sim->shared_gen = sim->store->gen;
+	}
 	for (i = 0; i < sim->n_shared; i++) {
 		int fd = sim->shared[i].fd;
 
 		/* odd while the records change, even when they are whole; a
 		 * failed write leaves the count odd or old, and the stand-in
 		 * asks again once it finds the list no longer written */
-		h.seq = sim->shared_seq + 1;
-		if (pwrite(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
-		    pwrite(fd, bin + 3, len - 3, SIM_SHARED_HEADER) == (ssize_t)(len - 3)) {
-			h.seq = sim->shared_seq + 2;
-			if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		h->seq = sim->shared_seq + 1;
+		if (pwrite(fd, h, sizeof(*h), 0) == (ssize_t)sizeof(*h) &&
+		    (!records || pwrite(fd, bin + 3, len - 3, SIM_SHARED_HEADER) == (ssize_t)(len - 3))) {
+			h->seq = sim->shared_seq + 2;
+			if (pwrite(fd, h, sizeof(*h), 0) != (ssize_t)sizeof(*h))
 				fprintf(stderr, "xensimd: shared domain list: %s\n", strerror(errno));
 		}
 	}
@@ -149,7 +165,7 @@ static int shared_add(struct sim *sim, const char *path)
 		return -1;
 	sim->shared[sim->n_shared].fd = fd;
 	sim->shared[sim->n_shared++].pid = pid;
-	shared_write(sim);
+	shared_write(sim, true);
 	return 0;
 }
 
@@ -505,10 +521,11 @@ int main(int argc, char **argv)
 			ctl_free_argv(cargv);
 			/* a command may have changed what the hypervisor says */
 			if (cfd >= 0 && sim.n_shared)
-				shared_write(&sim);
+				shared_write(&sim, true);
 		}
+		/* the store's changes (a memory target) at most every period */
 		if (sim.n_shared && seconds_since(&sim.shared_at) * 1000 >= SIM_SHARED_PERIOD_MS)
-			shared_write(&sim);
+			shared_write(&sim, sim.store->gen != sim.shared_gen);
 		sim_xs_handle(sim.xs, fds + (ctl_fd >= 0), n_xs);
 		if (sim.xend)
 			sim_xend_handle(sim.xend, fds + (ctl_fd >= 0) + n_xs, n_xend);

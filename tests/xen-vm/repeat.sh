@@ -14,7 +14,7 @@ CACHE=${3:-${XENVM_CACHE:-$top/build-xen/xen-vm}}
 "$here/setup.sh" "$CACHE" >/dev/null || { echo "xen-vm: setup failed" >&2; exit 2; }
 mkdir -p "$CACHE/repeat"
 fails=0
-printf '%-4s %-5s %-8s %-9s %-9s %s\n' boot result wall toolstack scenario where
+printf '%-4s %-5s %-8s %-9s %-9s %-7s %s\n' boot result wall toolstack scenario idle where
 for i in $(seq 1 "$N"); do
 	d=$CACHE/repeat/$i
 	rm -rf "$d"; mkdir -p "$d"
@@ -28,6 +28,8 @@ for i in $(seq 1 "$N"); do
 	# dom0's clock: when the toolstack was up, how long the scenario ran
 	ts=$(sed -n 's/^dom0 \[\([0-9.]*\)s\]: Xen toolstack up.*/\1/p' "$d/console.log" | head -n1)
 	sc=$(sed -n 's/.*scenario wall time \([0-9.]*\)s.*/\1/p' "$log" 2>/dev/null | head -n1)
+	# of which the idle figure, a fixed spell of nothing happening
+	idle=$(sed -n 's/.*of which the idle figure \([0-9.]*\)s.*/\1/p' "$log" 2>/dev/null | head -n1)
 	where=""
 	if [ "$rc" -ne 0 ]; then
 		fails=$((fails + 1))
@@ -41,8 +43,8 @@ for i in $(seq 1 "$N"); do
 		grep -aq "EMULATOR FAULT" "$d/run.log" && where="emulator ($(sed -n 's/.*EMULATOR FAULT: //p' "$d/run.log" | head -n1)); $where"
 		grep -aq "HANG:" "$d/run.log" && where="hang: $(sed -n "s/.*HANG: \(.*\) (QEMU.*/\1/p" "$d/run.log" | head -n1)"; cp "$CACHE"/hang.txt "$d/" 2>/dev/null
 	fi
-	printf '%-4s %-5s %-8s %-9s %-9s %s\n' "$i" "$([ "$rc" -eq 0 ] && echo PASS || echo "FAIL")" \
-		"${wall}s" "${ts:--}" "${sc:--}" "$where"
+	printf '%-4s %-5s %-8s %-9s %-9s %-7s %s\n' "$i" "$([ "$rc" -eq 0 ] && echo PASS || echo "FAIL")" \
+		"${wall}s" "${ts:--}" "${sc:--}" "${idle:--}" "$where"
 done
 echo "xen-vm repeat: $fails of $N boots failed"
 [ "$fails" -eq 0 ]
