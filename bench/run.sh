@@ -27,7 +27,7 @@
 # any error, warning or timeout the agents logged.  Then (BENCH_XENTOP=1,
 # the default, after the idle figures) xentop's one gathering and idle
 # cost beside the agent's, at $BENCH_XENTOP_SIZES.  Then (BENCH_IDLE=1,
-# the default) an idle host's cost at $BENCH_IDLE_SIZES (default "1000
+# the default) an idle host's cost at $BENCH_IDLE_SIZES (default "10 100 1000
 # 10000") over $BENCH_IDLE_SECONDS (65), beside xensnmpFullRefresh 12.  BENCH_KEEP=1 keeps the
 # temporary directory with the logs.
 set -euo pipefail
@@ -149,7 +149,9 @@ start_snmpd() {	# start_snmpd [ENV=VALUE...] < extra snmpd.conf lines
 		-p "$T/snmpd.pid" -M "$top_srcdir/mib:$top_srcdir/mib/ietf" -m XEN-DOMAIN-MIB \
 		>>"$T/snmpd.stderr" 2>&1 &
 	SNMPD_PID=$!
-	wait_for 60 snmpget "${CLIENT[@]}" -t 1 -r 0 "$ADDR" "$SYSUPTIME" ||
+	# a short timeout: a request sent before snmpd binds its port gets no
+	# answer, and a 1 s wait for it would be counted as snmpd's start
+	wait_for 60 snmpget "${CLIENT[@]}" -t 0.05 -r 0 "$ADDR" "$SYSUPTIME" ||
 		{ echo "snmpd did not answer" >&2; tail "$T/snmpd.log" "$T/snmpd.stderr" >&2; exit 1; }
 }
 
@@ -398,7 +400,7 @@ fi
 
 # ---- what an idle host costs: nothing changes for $IDLE_S seconds ----
 # Root mode (hypercalls through the libxenctrl stand-in, and xenstore),
-# the agent's CPU (utime+stime), the simulated host's (xenstored and the
+# the agent's CPU (its threads' run time), the simulated host's (xenstored and the
 # hypercall stand-in's server, which rewrites the shared domain list when
 # something changed and otherwise renews its liveness every 200 ms) and
 # the xenstore requests it answered.
@@ -408,8 +410,12 @@ fi
 # xenstore; it also re-listed the domains, one request a tick more).
 if [ "${BENCH_IDLE:-1}" = 1 ]; then
 	IDLE_S=${BENCH_IDLE_SECONDS:-65}
-	cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-	sub_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+	# CPU time run by the process's threads, from the scheduler's own
+	# count in nanoseconds (utime+stime are sampled at clock ticks, 10 ms
+	# apart: too coarse for an idle process); the idle spell's threads
+	# all live through it
+	cpu_s() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $1 } END { printf "%.3f", ns / 1e9 }'; }
+	sub_s() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 	HV=(LD_PRELOAD=$XCSIM XENSIM_CONTROL=$T/sim.ctl)
 	median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "-" }'; }
 	# state_latency_ms: pauses and unpauses domain 1 six times, 3 s apart
@@ -435,7 +441,7 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 		echo "${out[@]}"
 	}
 	idle_results=()
-	for n in ${BENCH_IDLE_SIZES-1000 10000}; do
+	for n in ${BENCH_IDLE_SIZES-10 100 1000 10000}; do
 		for run in "agentx every-tick" "agentx default" "dlmod default"; do
 			set -- $run
 			form=$1 conf=$2
