@@ -16,6 +16,7 @@
 #define SIM_SHARED_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include <xenctrl.h>
 
@@ -31,6 +32,15 @@ struct sim_shared_header {
 #define SIM_SHARED_SIZE (SIM_SHARED_HEADER + SIM_SHARED_MAX * sizeof(xc_domaininfo_t))
 #define SIM_SHARED_PERIOD_MS 200
 #define SIM_SHARED_LOST_MS 2000
+
+/* The header's clock, CLOCK_MONOTONIC in nanoseconds: both sides read it. */
+static inline uint64_t sim_shared_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
 
 /*
  * The simulated host's rule for CPU time: a running domain burns half a

@@ -325,7 +325,6 @@ static int shared_domains(xc_interface *xch)
 	for (tries = 0; tries < 20000; tries++) {
 		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE), n;
 		uint64_t written, alive, now_ns;
-		struct timespec now;
 
 		if (tries)
 			usleep(100);
@@ -340,8 +339,7 @@ static int shared_domains(xc_interface *xch)
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) != seq)
 			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		now_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+		now_ns = sim_shared_now_ns();
 		/* a host that stopped writing has gone (or restarted): ask anew */
 		if (now_ns > alive + SIM_SHARED_LOST_MS * 1000000ull) {
 			munmap((void *)xch->shared, SIM_SHARED_SIZE);

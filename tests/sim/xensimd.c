@@ -96,14 +96,7 @@ struct sim {
 	uint32_t shared_seq;
 	struct sim_shared_header shared_hdr;	/* as last written */
 	uint64_t shared_gen;		/* the store's generation the records show */
-	struct timespec shared_at;	/* when the header was last written */
 };
-
-static uint64_t mono_ns(struct timespec *t)
-{
-	clock_gettime(CLOCK_MONOTONIC, t);
-	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
-}
 
 /*
  * Writes into every stand-in's shared memory the domain list (records)
@@ -129,7 +122,7 @@ static void shared_write(struct sim *sim, bool records)
 		return;
 	/* after the list's own time: a reader carries CPU time on from here,
 	 * so it never runs ahead of the next list */
-	h->alive_ns = mono_ns(&sim->shared_at);
+	h->alive_ns = sim_shared_now_ns();
 	if (records) {
 		h->n = (uint32_t)((len - 3) / sizeof(xc_domaininfo_t));
 		h->written_ns = h->alive_ns;
@@ -524,7 +517,8 @@ int main(int argc, char **argv)
 				shared_write(&sim, true);
 		}
 		/* the store's changes (a memory target) at most every period */
-		if (sim.n_shared && seconds_since(&sim.shared_at) * 1000 >= SIM_SHARED_PERIOD_MS)
+		if (sim.n_shared && sim_shared_now_ns() - sim.shared_hdr.alive_ns >=
+				    SIM_SHARED_PERIOD_MS * 1000000ull)
 			shared_write(&sim, sim.store->gen != sim.shared_gen);
 		sim_xs_handle(sim.xs, fds + (ctl_fd >= 0), n_xs);
 		if (sim.xend)
