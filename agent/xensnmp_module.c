@@ -258,6 +258,7 @@ static int after_config(int major, int minor, void *server, void *client)
 		register_readfd(mod.notify_fd, on_notify, NULL);
 	} else {
 		xen_conn_set_stale_after(mod.state.conn, stale_limit());
+		xensnmp_notify_snapshot();	/* the status alarm, for the new limit */
 	}
 	start_timer();
 	return SNMP_ERR_NOERROR;

@@ -355,7 +355,8 @@ static struct {
 	bool status_known, stale;	/* last xdmHostSnapshotState seen */
 	struct pending_created *pending;	/* xdmDomainCreated held back */
 	size_t n_pending, cap_pending;
-	unsigned alarm, pending_alarm;
+	unsigned alarm, pending_alarm;	/* the status alarm (one-shot), the held rows' */
+	long long alarm_due_ms;		/* when the status alarm falls due (CLOCK_MONOTONIC) */
 	netsnmp_handler_registration *reg;
 	xensnmp_snapshot_listener listeners[XENSNMP_NOTIFY_MAX_LISTENERS];
 	size_t n_listeners;
@@ -363,6 +364,8 @@ static struct {
 	.enabled = { true, true, true, true, true, true, true },
 	.bucket = { .rate = XENSNMP_NOTIFY_DEFAULT_RATE },
 };
+
+static void arm_status_alarm(long ms);
 
 /* the switch is on and the bucket has a token; counts a drop */
 static bool may_send(enum notify_switch sw)
@@ -376,6 +379,7 @@ static bool may_send(enum notify_switch sw)
 		return true;
 	n.dropped++;
 	n.dropped_since++;
+	arm_status_alarm(1000);	/* the summary within a second */
 	return false;
 }
 
@@ -608,7 +612,35 @@ static netsnmp_variable_list *snapshot_varbinds(bool stale,
 	return list;
 }
 
-/* xdmSnapshotStale / xdmSnapshotFresh when the state turned */
+static void on_status_due(unsigned reg, void *clientarg);
+
+/*
+ * The status alarm, due in ms or sooner: one alarm, set for the next
+ * moment something may be due (the staleness limit passing, a drop
+ * summary), so that an idle agent wakes for it only then.
+ */
+static void arm_status_alarm(long ms)
+{
+	struct timespec now;
+	struct timeval wait;
+	long long due;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ms < 1)
+		ms = 1;
+	due = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 + ms;
+	if (n.alarm && n.alarm_due_ms <= due)
+		return;		/* the one set already comes first */
+	if (n.alarm)
+		snmp_alarm_unregister(n.alarm);
+	wait.tv_sec = ms / 1000;
+	wait.tv_usec = (ms % 1000) * 1000;
+	n.alarm = snmp_alarm_register_hr(wait, 0, on_status_due, NULL);
+	n.alarm_due_ms = due;
+}
+
+/* xdmSnapshotStale / xdmSnapshotFresh when the state turned, and the
+ * status alarm for the next look */
 static void check_status(void)
 {
 	struct xen_conn_status st;
@@ -616,6 +648,12 @@ static void check_status(void)
 	if (!n.state->conn || !n.state->snap)
 		return;
 	xen_conn_get_status(n.state->conn, &st);
+	/* a stale snapshot turns fresh with a publication, which calls
+	 * here; the once-a-second look is a second way to see it */
+	if (st.stale)
+		arm_status_alarm(1000);
+	else if (st.stale_in_ms >= 0)
+		arm_status_alarm(st.stale_in_ms);
 	if (n.status_known && st.stale == n.stale)
 		return;
 	if (n.status_known && may_send(SWITCH_SNAPSHOT))
@@ -659,12 +697,13 @@ static void send_dropped(void)
 	n.dropped_since = 0;
 }
 
-/* once a second: the staleness limit passes without a publication, and
- * the summary of the drops */
-static void on_tick(unsigned reg, void *clientarg)
+/* the staleness limit passed without a publication, or a summary of the
+ * drops is due */
+static void on_status_due(unsigned reg, void *clientarg)
 {
 	(void)reg;
 	(void)clientarg;
+	n.alarm = 0;
 	check_status();
 	if (n.dropped_since)
 		send_dropped();
@@ -848,7 +887,6 @@ void xensnmp_notify_init(const struct xensnmp_state *state)
 				    "created|stateChanged|destroyed|actionFinished|snapshot|vmPerVM|vmBulk yes|no");
 	register_app_config_handler("xensnmpNotifyRate", parse_rate_token, NULL,
 				    "notifications per second (1-1000)");
-	n.alarm = snmp_alarm_register(1, SA_REPEAT, on_tick, NULL);
 	reg = netsnmp_create_handler_registration("xdmNotifyControl", control_handler,
 						  control_oid, OID_LENGTH(control_oid),
 						  HANDLER_CAN_RWRITE);

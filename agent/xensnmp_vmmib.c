@@ -367,7 +367,7 @@ static struct {
 		uint32_t *idx;
 		size_t n, cap;
 	} bulk[N_BULK];
-	unsigned bulk_alarm;
+	unsigned bulk_alarm;	/* one-shot; set while a bulk notification waits for a token */
 	/* new VMs not told yet: no name while a source that names domains
 	 * is connected (libxl writes it just after creating the domain) */
 	struct fresh_vm {
@@ -1178,14 +1178,17 @@ static const unsigned bulk_order[N_BULK] = {
 	VMNOTIF_CRASHED, VMNOTIF_DELETED,
 };
 
+static void on_bulk_due(unsigned reg, void *clientarg);
+
 /*
  * Sends each bulk notification that has VMs and gets a token.  One that
  * gets none keeps its VMs and gathers more, and goes with the next
- * comparison or the next second's try: a storm delays a summary but
- * loses no VM from it.
+ * comparison or a second later (an alarm set only while one waits): a
+ * storm delays a summary but loses no VM from it.
  */
 static void flush_bulk(void)
 {
+	bool waiting = false;
 	size_t k;
 
 	for (k = 0; k < N_BULK; k++) {
@@ -1201,8 +1204,10 @@ static void flush_bulk(void)
 			b->n = 0;	/* switched off: nothing to tell */
 			continue;
 		}
-		if (!xensnmp_notify_try_send(XENSNMP_NOTIFY_VM_BULK))
+		if (!xensnmp_notify_try_send(XENSNMP_NOTIFY_VM_BULK)) {
+			waiting = true;
 			continue;
+		}
 		for (i = 0; i < b->n; i++)
 			if (b->idx[i] > max)
 				max = b->idx[i];
@@ -1222,6 +1227,8 @@ static void flush_bulk(void)
 		free(bits);
 		b->n = 0;
 	}
+	if (waiting && !vm.bulk_alarm)
+		vm.bulk_alarm = snmp_alarm_register(1, 0, on_bulk_due, NULL);
 }
 
 static void gather_bulk(void)
@@ -1240,10 +1247,11 @@ static void gather_bulk(void)
 			}
 }
 
-static void on_bulk_tick(unsigned reg, void *clientarg)
+static void on_bulk_due(unsigned reg, void *clientarg)
 {
 	(void)reg;
 	(void)clientarg;
+	vm.bulk_alarm = 0;
 	flush_bulk();
 }
 
@@ -1322,7 +1330,6 @@ void xensnmp_vmmib_init(const struct xensnmp_state *state)
 			snmp_log(LOG_ERR, "xensnmp: cannot register %s\n", table_defs[i].name);
 	if (!xensnmp_notify_listen(on_compare))
 		snmp_log(LOG_ERR, "xensnmp: VM-MIB notifications cannot be sent\n");
-	vm.bulk_alarm = snmp_alarm_register(1, SA_REPEAT, on_bulk_tick, NULL);
 }
 
 void xensnmp_vmmib_deinit(void)

@@ -1431,6 +1431,22 @@ bool xen_conn_wait(struct xen_conn *conn, uint64_t generation, int timeout_ms)
 	return newer;
 }
 
+/*
+ * The milliseconds until a thing last done well at *good passes the
+ * staleness limit (negative: past it), also kept in *soonest when it is
+ * the first to fall due.  Under conn->lock.
+ */
+static long age_left_ms(const struct xen_conn *conn, const struct timespec *good,
+			const struct timespec *now, long *soonest)
+{
+	double left = conn->cfg.stale_after_seconds - elapsed(good, now);
+	long ms = left < 0 ? -1 : (long)(left * 1000.0) + 1;
+
+	if (ms >= 0 && (*soonest < 0 || ms < *soonest))
+		*soonest = ms;
+	return ms;
+}
+
 void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
 {
 	struct timespec now;
@@ -1440,11 +1456,11 @@ void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
 	pthread_mutex_lock(&conn->lock);
 	*st = conn->status;
 	st->stale = conn->refresh_failed;
+	st->stale_in_ms = -1;
 	/* a gathering stuck on a hung xenstored also makes the data stale */
-	if (conn->cfg.stale_after_seconds && conn->generation > 0 &&
-	    elapsed(&conn->last_success_mono, &now) >
-		    conn->cfg.stale_after_seconds)
-		st->stale = true;
+	if (conn->cfg.stale_after_seconds && conn->generation > 0)
+		st->stale |= age_left_ms(conn, &conn->last_success_mono, &now,
+					 &st->stale_in_ms) < 0;
 	/* per source: a hung xend leaves the others fresh, and is named */
 	st->stale_sources = 0;
 	for (i = 0; i < N_DRIVERS; i++) {
@@ -1452,12 +1468,14 @@ void xen_conn_get_status(struct xen_conn *conn, struct xen_conn_status *st)
 
 		if (s->delivered &&
 		    (!s->open || (conn->cfg.stale_after_seconds &&
-				  elapsed(&s->good_mono, &now) >
-					  conn->cfg.stale_after_seconds)))
+				  age_left_ms(conn, &s->good_mono, &now,
+					      &st->stale_in_ms) < 0)))
 			st->stale_sources |= s->ops.source;
 	}
 	if (st->stale_sources)
 		st->stale = true;
+	if (st->stale)
+		st->stale_in_ms = -1;
 	/* what control cannot do, and why */
 	if (!conn->read_write || (conn->ctl.wanted && (conn->ctl.state == XEN_CONTROL_NONE ||
 						       conn->ctl.state == XEN_CONTROL_DOWN))) {

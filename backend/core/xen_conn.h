@@ -85,6 +85,12 @@ struct xen_conn_status {
 	unsigned stale_sources;
 	/* the gathering is failing or overdue, or stale_sources is not 0 */
 	bool stale;
+	/*
+	 * While not stale: the milliseconds until the age limit alone would
+	 * make it so, if nothing were gathered or looked at meanwhile (a
+	 * timer set for then sees the turn without polling); -1: no limit.
+	 */
+	long stale_in_ms;
 	/* the snapshot published is the quick drivers' first (see
 	 * quick_first in xen_driver.h); the whole one follows */
 	bool partial;
