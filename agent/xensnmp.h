@@ -19,8 +19,9 @@
 #define XENSNMP_IDLE_REFRESH 60
 /* xensnmpProbeInterval: how often (ms) the hypervisor's domain list is
  * looked at between refresh ticks, so a state change is served within
- * about this long */
-#define XENSNMP_PROBE_INTERVAL_MS 500
+ * about this long; a look is most of an idle agent's cost, and this is
+ * the slowest that still serves a change within a second */
+#define XENSNMP_PROBE_INTERVAL_MS 750
 /*
  * xensnmpXenstoreHeartbeat: seconds a quiet xenstored may go unasked
  * before a look asks it one cheap thing; 0 (the default): never, so an

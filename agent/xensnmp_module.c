@@ -1,8 +1,9 @@
 /*
  * The module's life: configuration, the backend connection wired into
  * net-snmp's own event loop (register_readfd for the connection's
- * notification fd, snmp_alarm for the refresh timer), and the
- * registration of the scalars and tables.  Shared by both forms.
+ * notification fd; the refresh tick is the connection's own clock, so
+ * that an idle host wakes no SNMP thread), and the registration of the
+ * scalars and tables.  Shared by both forms.
  */
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
@@ -37,7 +38,6 @@ static struct {
 	unsigned probe_interval;	/* xensnmpProbeInterval (ms); read once, at start */
 	unsigned heartbeat;	/* xensnmpXenstoreHeartbeat (s); read once, at start */
 	struct xensnmp_state state;	/* snapshot, connection, refresh: served */
-	unsigned alarm;
 	int notify_fd;
 	struct xensnmp_table tables[N_TABLES];
 	netsnmp_handler_registration *host_reg;
@@ -103,13 +103,6 @@ static void on_notify(int fd, void *data)
 	/* after them: a manager hears of a paused or destroyed domain before
 	 * the end of the request that did it (see xdmActionFinished) */
 	xensnmp_control_announce();
-}
-
-static void on_timer(unsigned reg, void *clientarg)
-{
-	(void)reg;
-	(void)clientarg;
-	xen_conn_tick(mod.state.conn);
 }
 
 static void parse_mode_token(const char *token, char *line)
@@ -199,13 +192,6 @@ static const char *or_null(const char *s)
 	return s[0] ? s : NULL;
 }
 
-static void start_timer(void)
-{
-	if (mod.alarm)
-		snmp_alarm_unregister(mod.alarm);
-	mod.alarm = snmp_alarm_register(mod.state.refresh, SA_REPEAT, on_timer, NULL);
-}
-
 /* Before each reading (start and SIGHUP): what the files do not say
  * falls back to the default, so removing a line takes effect too. */
 static int before_config(int major, int minor, void *server, void *client)
@@ -227,13 +213,14 @@ static unsigned stale_limit(void)
 	return 3 * mod.state.refresh + 2;
 }
 
-/* Config is read: open the backend once, (re)arm the timer and the
+/* Config is read: open the backend once, (re)set the refresh interval and the
  * staleness limit each time, so a reload's xensnmpRefresh takes effect. */
 static int after_config(int major, int minor, void *server, void *client)
 {
 	struct xen_conn_config cfg = {
 		.mode = mod.mode,
 		.stale_after_seconds = stale_limit(),
+		.refresh_seconds = mod.state.refresh,
 		.xend_url = or_null(mod.xend_url),
 		.proc_root = or_null(mod.proc_root),
 		.sys_root = or_null(mod.sys_root),
@@ -258,9 +245,9 @@ static int after_config(int major, int minor, void *server, void *client)
 		register_readfd(mod.notify_fd, on_notify, NULL);
 	} else {
 		xen_conn_set_stale_after(mod.state.conn, stale_limit());
+		xen_conn_set_refresh(mod.state.conn, mod.state.refresh);
 		xensnmp_notify_snapshot();	/* the status alarm, for the new limit */
 	}
-	start_timer();
 	return SNMP_ERR_NOERROR;
 }
 
@@ -326,9 +313,6 @@ void deinit_xensnmp(void)
 	unregister_app_config_handler("xensnmpProcRoot");
 	unregister_app_config_handler("xensnmpSysRoot");
 	unregister_app_config_handler("xensnmpControlDom0");
-	if (mod.alarm)
-		snmp_alarm_unregister(mod.alarm);
-	mod.alarm = 0;
 	if (mod.registered) {
 		for (i = 0; i < N_TABLES; i++)
 			xensnmp_table_unregister(&mod.tables[i]);

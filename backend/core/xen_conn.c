@@ -116,7 +116,8 @@ struct control_side {
 
 struct xen_conn {
 	struct xen_conn_config cfg;	/* immutable after open, but
-					 * stale_after_seconds: lock */
+					 * stale_after_seconds and
+					 * refresh_seconds: lock */
 	bool read_write;		/* immutable after open */
 	struct xen_log_queue log;	/* any thread; has its own lock */
 	struct driver_slot slots[N_DRIVERS];	/* see driver_slot */
@@ -132,10 +133,11 @@ struct xen_conn {
 	pthread_cond_t published;	/* lock; signalled on each publication */
 	bool stop;			/* lock; caller sets, gatherer reads */
 	bool want_refresh, want_full;	/* lock; caller sets, gatherer clears */
-	bool want_tick;			/* lock; the timer's tick: caller sets, gatherer clears */
 	bool read_since_gathering;	/* lock; caller sets, gatherer clears */
 	struct timespec last_gathering_mono;	/* gatherer only */
 	struct timespec last_probe_mono;	/* gatherer only; the last look between ticks */
+	struct timespec next_tick_mono;	/* gatherer only; when the refresh tick falls due */
+	unsigned tick_seconds;		/* gatherer only; the interval next_tick_mono is of */
 	unsigned gathered_mask;		/* gatherer only; XEN_SRC_* of its own drivers
 					 * that gathered well in its last gathering */
 	bool gather_failed;		/* gatherer only; one of them was lost in it */
@@ -764,6 +766,39 @@ static int probe_between_ticks(struct xen_conn *conn, struct xen_dirty *dirty, b
 	return conn->cfg.probe_interval_ms;
 }
 
+/*
+ * Whether the refresh tick is due, and the milliseconds until it is
+ * (-1: no tick) in *wait_ms; the next one is counted from now.
+ */
+static bool tick_due(struct xen_conn *conn, int *wait_ms)
+{
+	struct timespec now;
+	unsigned seconds;
+	double left;
+
+	pthread_mutex_lock(&conn->lock);
+	seconds = conn->cfg.refresh_seconds;
+	pthread_mutex_unlock(&conn->lock);
+	*wait_ms = -1;
+	if (!seconds)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (seconds != conn->tick_seconds) {	/* the first, or a new interval */
+		conn->tick_seconds = seconds;
+		conn->next_tick_mono = now;
+		conn->next_tick_mono.tv_sec += seconds;
+	}
+	left = elapsed(&now, &conn->next_tick_mono);
+	if (left > 0) {
+		*wait_ms = (int)(left * 1000.0) + 1;
+		return false;
+	}
+	conn->next_tick_mono = now;
+	conn->next_tick_mono.tv_sec += seconds;
+	*wait_ms = (int)seconds * 1000;
+	return true;
+}
+
 static void conn_free(struct xen_conn *conn);
 
 static void *gather_thread(void *arg)
@@ -800,6 +835,7 @@ static void *gather_thread(void *arg)
 		bool want, want_full, tick, read, news, reopened = false;
 		size_t nfds = 1;
 		size_t owner[1 + N_DRIVERS];
+		int look_ms, tick_ms;
 
 		fds[0].fd = conn->wake[0];
 		fds[0].events = POLLIN;
@@ -814,19 +850,22 @@ static void *gather_thread(void *arg)
 			fds[nfds].events = POLLIN;
 			owner[nfds++] = i;
 		}
-		if (poll(fds, nfds, probe_between_ticks(conn, NULL, false)) < 0 &&
+		look_ms = probe_between_ticks(conn, NULL, false);
+		tick_due(conn, &tick_ms);
+		if (poll(fds, nfds, tick_ms < 0 || (look_ms >= 0 && look_ms < tick_ms)
+				    ? look_ms : tick_ms) < 0 &&
 		    errno != EINTR)
 			break;
 		if (fds[0].revents)
 			drain(conn->wake[0]);
+		tick = tick_due(conn, &tick_ms);
 
 		pthread_mutex_lock(&conn->lock);
 		want = conn->want_refresh;
 		want_full = conn->want_full;
-		tick = conn->want_tick;
 		read = conn->read_since_gathering;
 		news = conn->source_news;
-		conn->want_refresh = conn->want_full = conn->want_tick = false;
+		conn->want_refresh = conn->want_full = false;
 		conn->source_news = false;
 		if (conn->stop) {
 			pthread_mutex_unlock(&conn->lock);
@@ -1392,10 +1431,10 @@ struct xen_snapshot *xen_conn_snapshot(struct xen_conn *conn)
 	return snap;
 }
 
-void xen_conn_tick(struct xen_conn *conn)
+void xen_conn_set_refresh(struct xen_conn *conn, unsigned seconds)
 {
 	pthread_mutex_lock(&conn->lock);
-	conn->want_tick = true;
+	conn->cfg.refresh_seconds = seconds;
 	pthread_mutex_unlock(&conn->lock);
 	poke(conn->wake[1]);
 }

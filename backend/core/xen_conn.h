@@ -28,6 +28,13 @@ enum xen_mode {
 struct xen_conn_config {
 	enum xen_mode mode;
 	/*
+	 * The refresh tick, every this many seconds (0: none): the gathering
+	 * thread keeps its own clock, so that an idle host wakes only it,
+	 * and a tick falls together with a look between ticks.  A tick
+	 * gathers unless idle_refresh_seconds lets it gather nothing.
+	 */
+	unsigned refresh_seconds;
+	/*
 	 * A timer refresh re-reads every domain every Nth time (0: never,
 	 * the default: xenstore's watches report every change to the nodes
 	 * the agent reads, and a full re-read of 10,000 domains costs
@@ -131,9 +138,9 @@ struct xen_snapshot *xen_conn_snapshot(struct xen_conn *conn);
 
 /* Asks for a refresh (full: re-read every domain); returns at once. */
 void xen_conn_request_refresh(struct xen_conn *conn, bool full);
-/* The refresh timer's tick: a refresh unless idle_refresh_seconds lets
- * it gather nothing; returns at once. */
-void xen_conn_tick(struct xen_conn *conn);
+/* Changes the refresh tick's interval (a reload's xensnmpRefresh); a
+ * changed interval counts from now. */
+void xen_conn_set_refresh(struct xen_conn *conn, unsigned seconds);
 /* Someone read the data served: the next tick gathers.  Cheap (one
  * uncontended lock), for the request path. */
 void xen_conn_note_read(struct xen_conn *conn);
