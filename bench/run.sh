@@ -28,7 +28,8 @@
 # the default, after the idle figures) xentop's one gathering and idle
 # cost beside the agent's, at $BENCH_XENTOP_SIZES.  Then (BENCH_IDLE=1,
 # the default) an idle host's cost at $BENCH_IDLE_SIZES (default "10 100 1000
-# 10000") over $BENCH_IDLE_SECONDS (65), beside xensnmpFullRefresh 12.  BENCH_KEEP=1 keeps the
+# 10000") over $BENCH_IDLE_SECONDS (65), beside xensnmpFullRefresh 12 and
+# snmpd alone (the plugin's figure is all of snmpd's).  BENCH_KEEP=1 keeps the
 # temporary directory with the logs.
 set -euo pipefail
 
@@ -490,8 +491,21 @@ if [ "${BENCH_IDLE:-1}" = 1 ]; then
 			: >"$T/agent.log"; : >"$T/snmpd.log"
 		done
 	done
+	# the dlmod rows are all of snmpd's CPU: snmpd alone, the same spell,
+	# says how much of it is snmpd's own
+	snmpd_alone=-
+	if [ ${#idle_results[@]} -gt 0 ]; then
+		echo "-- idle snmpd alone" >&2
+		start_snmpd </dev/null
+		sleep $((REFRESH + 1))
+		a0=$(cpu_s "$SNMPD_PID")
+		sleep "$IDLE_S"
+		snmpd_alone=$(sub_s "$a0" "$(cpu_s "$SNMPD_PID")")
+		stop_snmpd
+	fi
 	echo
 	echo "idle host, root mode, refresh ${REFRESH}s: CPU seconds used in $IDLE_S s with nothing changing"
+	echo "(dlmod: all of snmpd's CPU; snmpd alone, without the module, in the same spell: $snmpd_alone s)"
 	echo "(every-tick: xensnmpIdleRefresh 0 + xensnmpFullRefresh 12 + xensnmpProbeInterval 0, as ticks worked before; simulated host = xenstored + hypercall stand-in)"
 	echo "(first_s: from the agent's start (agentx: xensnmpd's; dlmod: snmpd's) to every domain's row served;"
 	echo " whole_s: to xenstore's first reading done;"
