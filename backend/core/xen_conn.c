@@ -767,10 +767,11 @@ static int probe_between_ticks(struct xen_conn *conn, struct xen_dirty *dirty, b
 }
 
 /*
- * Whether the refresh tick is due, and the milliseconds until it is
- * (-1: no tick) in *wait_ms; the next one is counted from now.
+ * The milliseconds until the refresh tick falls due: 0 when it is due,
+ * -1 when there is no tick.  Asking does not take the tick (see
+ * take_tick), so a wait computed before the poll loses none.
  */
-static bool tick_due(struct xen_conn *conn, int *wait_ms)
+static int tick_wait_ms(struct xen_conn *conn)
 {
 	struct timespec now;
 	unsigned seconds;
@@ -779,9 +780,8 @@ static bool tick_due(struct xen_conn *conn, int *wait_ms)
 	pthread_mutex_lock(&conn->lock);
 	seconds = conn->cfg.refresh_seconds;
 	pthread_mutex_unlock(&conn->lock);
-	*wait_ms = -1;
 	if (!seconds)
-		return false;
+		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (seconds != conn->tick_seconds) {	/* the first, or a new interval */
 		conn->tick_seconds = seconds;
@@ -789,14 +789,14 @@ static bool tick_due(struct xen_conn *conn, int *wait_ms)
 		conn->next_tick_mono.tv_sec += seconds;
 	}
 	left = elapsed(&now, &conn->next_tick_mono);
-	if (left > 0) {
-		*wait_ms = (int)(left * 1000.0) + 1;
-		return false;
-	}
-	conn->next_tick_mono = now;
-	conn->next_tick_mono.tv_sec += seconds;
-	*wait_ms = (int)seconds * 1000;
-	return true;
+	return left > 0 ? (int)(left * 1000.0) + 1 : 0;
+}
+
+/* The tick that fell due is taken: the next one is counted from now. */
+static void take_tick(struct xen_conn *conn)
+{
+	clock_gettime(CLOCK_MONOTONIC, &conn->next_tick_mono);
+	conn->next_tick_mono.tv_sec += conn->tick_seconds;
 }
 
 static void conn_free(struct xen_conn *conn);
@@ -851,14 +851,16 @@ static void *gather_thread(void *arg)
 			owner[nfds++] = i;
 		}
 		look_ms = probe_between_ticks(conn, NULL, false);
-		tick_due(conn, &tick_ms);
+		tick_ms = tick_wait_ms(conn);
 		if (poll(fds, nfds, tick_ms < 0 || (look_ms >= 0 && look_ms < tick_ms)
 				    ? look_ms : tick_ms) < 0 &&
 		    errno != EINTR)
 			break;
 		if (fds[0].revents)
 			drain(conn->wake[0]);
-		tick = tick_due(conn, &tick_ms);
+		tick = tick_wait_ms(conn) == 0;
+		if (tick)
+			take_tick(conn);
 
 		pthread_mutex_lock(&conn->lock);
 		want = conn->want_refresh;
