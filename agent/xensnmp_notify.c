@@ -367,6 +367,14 @@ static struct {
 
 static void arm_status_alarm(long ms);
 
+/* A one-shot alarm ms (at least 1) from now. */
+static unsigned alarm_in_ms(long ms, SNMPAlarmCallback *cb)
+{
+	struct timeval wait = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	return snmp_alarm_register_hr(wait, 0, cb, NULL);
+}
+
 /* the switch is on and the bucket has a token; counts a drop */
 static bool may_send(enum notify_switch sw)
 {
@@ -515,7 +523,6 @@ static void on_pending_due(unsigned reg, void *clientarg)
 static void arm_pending_alarm(void)
 {
 	struct timespec now;
-	struct timeval wait;
 	long ms = DESCRIBE_WAIT_MS, m;
 	size_t i;
 
@@ -530,9 +537,7 @@ static void arm_pending_alarm(void)
 	}
 	if (ms < 1)
 		ms = 1;
-	wait.tv_sec = ms / 1000;
-	wait.tv_usec = (ms % 1000) * 1000;
-	n.pending_alarm = snmp_alarm_register_hr(wait, 0, on_pending_due, NULL);
+	n.pending_alarm = alarm_in_ms(ms, on_pending_due);
 }
 
 static bool hold_created(const struct xen_domain *d)
@@ -622,7 +627,6 @@ static void on_status_due(unsigned reg, void *clientarg);
 static void arm_status_alarm(long ms)
 {
 	struct timespec now;
-	struct timeval wait;
 	long long due;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -633,9 +637,7 @@ static void arm_status_alarm(long ms)
 		return;		/* the one set already comes first */
 	if (n.alarm)
 		snmp_alarm_unregister(n.alarm);
-	wait.tv_sec = ms / 1000;
-	wait.tv_usec = (ms % 1000) * 1000;
-	n.alarm = snmp_alarm_register_hr(wait, 0, on_status_due, NULL);
+	n.alarm = alarm_in_ms(ms, on_status_due);
 	n.alarm_due_ms = due;
 }
 
