@@ -1,7 +1,8 @@
 /*
  * The xenstore driver: domain list, names, UUIDs, memory targets, vCPU
- * availability and VIF/VBD backend details, read through libxenstore as
- * libxl lays them out (/local/domain/<id>, /vm/<uuid>, dom0's backend/).
+ * availability and VIF/VBD backend details, as libxl lays them out
+ * (/local/domain/<id>, /vm/<uuid>, dom0's backend/).  Watches go through
+ * libxenstore; reads go many at a time through the pipe (xenstore_pipe.h).
  *
  * It only ever reads, and watches @introduceDomain, @releaseDomain and
  * the subtrees it reads so that a change costs one domain's re-read.
@@ -26,6 +27,7 @@
 #include "core/xen_alloc.h"
 #include "core/xen_driver.h"
 #include "core/xen_pace.h"
+#include "drivers/xenstore_pipe.h"
 #include "parse/xen_parse.h"
 
 #define XSD_WATCH_TOKEN "xensnmp"
@@ -37,17 +39,19 @@
 #define XSD_BUDGET_PER_S 4000
 
 struct xsd {
-	struct xs_handle *h;	/* the watches, and their events */
 	/*
-	 * Every request: a second connection that holds no watch, so that
-	 * libxenstore runs no reader thread on it and a reply is read by the
-	 * asking thread itself, not handed over between threads (a sixth of
-	 * the agent's CPU for a full gathering, docs/architecture.md).
-	 * xenstored orders each connection's replies, not the two together:
-	 * an event read on h is followed by reads on rh that see its change or
-	 * later, which is all the re-reads need.
+	 * The watches, and their events; also the listings too large for one
+	 * reply, which libxenstore pages.
 	 */
-	struct xs_handle *rh;
+	struct xs_handle *h;
+	/*
+	 * Every other request: a connection of our own that holds no watch,
+	 * with many requests in flight (xenstore_pipe.h).  xenstored orders
+	 * each connection's replies, not the two together: an event read on
+	 * h is followed by reads on the pipe that see its change or later,
+	 * which is all the re-reads need.
+	 */
+	struct xs_pipe *pipe;
 	struct xen_log_queue *log;
 	uint64_t requests;
 	int lost_errno;		/* non-zero once a request failed fatally */
@@ -106,19 +110,12 @@ static bool node_error(int err)
 	return err == ENOENT || err == EACCES || err == EPERM;
 }
 
-static void *xsd_read(struct xsd *d, const char *path, unsigned *len)
-{
-	void *v;
-
-	if (d->lost_errno || !path)
-		return NULL;
-	d->requests++;
-	v = xs_read(d->rh, XBT_NULL, path, len);
-	if (!v && !node_error(errno))
-		d->lost_errno = errno ? errno : EIO;
-	return v;
-}
-
+/*
+ * A directory that may be too large for one reply (every domain's, or
+ * every domain's with a kind of backend): libxenstore's xs_directory,
+ * which pages it (XS_DIRECTORY_PART), on the watch connection.  A few a
+ * whole gathering; a domain's own directories go through the pipe.
+ */
 static char **xsd_directory(struct xsd *d, const char *path, unsigned *num)
 {
 	char **v;
@@ -127,34 +124,12 @@ static char **xsd_directory(struct xsd *d, const char *path, unsigned *num)
 	if (d->lost_errno || !path)
 		return NULL;
 	d->requests++;
-	v = xs_directory(d->rh, XBT_NULL, path, num);
+	v = xs_directory(d->h, XBT_NULL, path, num);
 	if (!v && !node_error(errno))
 		d->lost_errno = errno ? errno : EIO;
 	if (!v)
 		*num = 0;
 	return v;
-}
-
-/* Reads path into *b; leaves it unknown when the node is missing. */
-static void read_bytes(struct xsd *d, const char *path, struct xen_bytes *b)
-{
-	unsigned len;
-	char *v = xsd_read(d, path, &len);
-
-	if (v) {
-		xen_bytes_set(b, v, len);
-		free(v);
-	}
-}
-
-static bool read_u64(struct xsd *d, const char *path, uint64_t *out)
-{
-	unsigned len;
-	char *v = xsd_read(d, path, &len);
-	bool ok = v && xen_parse_u64(v, len, out) == 0;
-
-	free(v);
-	return ok;
 }
 
 static int cmp_uint(const void *a, const void *b)
@@ -165,74 +140,46 @@ static int cmp_uint(const void *a, const void *b)
 }
 
 /*
- * Lists the numeric children of path below limit, sorted; other names are
- * ignored (a domain, device or vCPU id is always a number). Returns the
- * count.
+ * The numeric names among len bytes of NUL-terminated names, below
+ * limit, sorted; other names are ignored (a domain, device or vCPU id is
+ * always a number).  Returns the count.
  */
-static size_t list_ids(struct xsd *d, const char *path, unsigned **ids,
-		       uint64_t limit)
+static size_t ids_from_names(const char *names, size_t len, uint64_t limit,
+			     unsigned **ids)
 {
-	unsigned num, i;
-	size_t n = 0;
-	char **names = xsd_directory(d, path, &num);
+	const char *p, *end = names + len;
+	size_t n = 0, max = 0;
 
-	*ids = NULL;
-	if (!names || num == 0) {
-		free(names);
-		return 0;
-	}
-	*ids = xen_calloc(num, sizeof(**ids));
-	for (i = 0; *ids && i < num; i++) {
+	for (p = names; p < end; p += strlen(p) + 1)
+		max++;
+	*ids = max ? xen_calloc(max, sizeof(**ids)) : NULL;
+	for (p = names; p < end; p += strlen(p) + 1) {
 		uint64_t v;
 
-		if (xen_parse_u64(names[i], strlen(names[i]), &v) == 0 &&
+		if (*p && xen_parse_u64(p, strlen(p), &v) == 0 &&
 		    v <= UINT32_MAX && v < limit)
 			(*ids)[n++] = (unsigned)v;
 	}
-	free(names);
 	if (n)
 		qsort(*ids, n, sizeof(**ids), cmp_uint);
 	return n;
 }
 
-static void read_vcpus(struct xsd *d, const char *home,
-		       struct xen_domain *dom)
+/* ids_from_names of a directory listed by xsd_directory. */
+static size_t list_ids(struct xsd *d, const char *path, unsigned **ids,
+		       uint64_t limit)
 {
-	char path[PATH_LEN];
-	unsigned *ids;
-	size_t n, i, online = 0, known = 0;
+	unsigned num;
+	char **names = xsd_directory(d, path, &num);
+	size_t n = 0;
 
-	n = list_ids(d, mkpath(path, sizeof(path), "%s/cpu", home), &ids, UINT32_MAX);
-	if (n == 0 || !(dom->vcpus = xen_calloc(n, sizeof(*dom->vcpus)))) {
-		free(ids);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		struct xen_vcpu *v = &dom->vcpus[i];
-		unsigned len;
-		char *avail;
-
-		v->id = ids[i];
-		v->sources = XEN_SRC_XENSTORE;
-		avail = xsd_read(d, mkpath(path, sizeof(path), "%s/cpu/%u/availability", home,
-			 ids[i]), &len);
-		if (avail && (strcmp(avail, "online") == 0 ||
-			      strcmp(avail, "offline") == 0)) {
-			v->online = avail[1] == 'n';
-			v->known |= XEN_VCPU_HAVE_AVAILABILITY;
-			online += v->online;
-			known++;
-		}
-		free(avail);
-	}
-	dom->n_vcpus = n;
-	dom->vcpus_max = (unsigned)n;
-	dom->known |= XEN_DOM_HAVE_VCPUS_MAX;
-	if (known == n) {
-		dom->vcpus_online = (unsigned)online;
-		dom->known |= XEN_DOM_HAVE_VCPUS_ONLINE;
-	}
-	free(ids);
+	*ids = NULL;
+	/* xs_directory lays the names end to end after the pointers */
+	if (names && num)
+		n = ids_from_names(names[0], (size_t)(names[num - 1] - names[0]) +
+				   strlen(names[num - 1]) + 1, limit, ids);
+	free(names);
+	return n;
 }
 
 /*
@@ -314,87 +261,334 @@ static void note_mismatch(struct xsd *d, const char *be)
 }
 
 /*
- * The cross-check libxl makes since XSA-175: the backend's frontend-id
- * is this domain and its frontend node is this device's frontend path.
+ * Reading a domain: every node it needs is asked for at once, through
+ * the pipe, with the domains around it; a reply that names more nodes
+ * (the vm path, a directory of vCPUs or devices) asks for those in turn.
+ * Each request's tag says which node it is: a field, and for a vCPU or
+ * device its index and which of its nodes.
  */
-static bool backend_points_back(struct xsd *d, const char *be, uint32_t domid,
-				const char *fe_type, unsigned devid)
-{
-	char path[PATH_LEN], want[PATH_LEN];
-	unsigned len;
-	uint64_t id;
-	bool ok;
-	char *fe;
+enum field {
+	F_NAME, F_HOME, F_VM, F_UUID, F_OSTYPE, F_START_TIME, F_MEM_TARGET,
+	F_MEM_MAX, F_CPUS, F_VCPU, F_VIFS, F_VIF, F_VBDS, F_VBD,
+};
+#define TAG(field, key, index) ((uint32_t)(field) | (uint32_t)(key) << 4 | \
+				(uint32_t)(index) << 8)
+#define TAG_FIELD(tag) ((tag) & 15u)
+#define TAG_KEY(tag) (((tag) >> 4) & 15u)
+#define TAG_INDEX(tag) ((tag) >> 8)
 
-	if (!read_u64(d, mkpath(path, sizeof(path), "%s/frontend-id", be), &id) ||
-	    id != domid) {
-		if (!d->lost_errno)
-			note_mismatch(d, be);
-		return false;
-	}
-	fe = xsd_read(d, mkpath(path, sizeof(path), "%s/frontend", be), &len);
-	ok = fe && mkpath(want, sizeof(want), "/local/domain/%u/device/%s/%u",
-			  domid, fe_type, devid) &&
-	     strlen(want) == len && memcmp(fe, want, len) == 0;
-	free(fe);
-	if (!ok && !d->lost_errno)
-		note_mismatch(d, be);
-	return ok;
+/*
+ * A device's nodes under its backend directory.  The first two are the
+ * cross-check libxl makes since XSA-175: the backend's frontend-id is
+ * this domain and its frontend node is this device's frontend path; a
+ * device that fails it is dropped when the domain is done.
+ */
+enum { K_FRONTEND_ID, K_FRONTEND, K_STATE, K_STRINGS, N_DEV_KEYS = K_STRINGS + 4 };
+static const char *const vif_keys[N_DEV_KEYS] = {
+	"frontend-id", "frontend", "state", "mac", "bridge", "vifname", "script",
+};
+static const char *const vbd_keys[N_DEV_KEYS] = {
+	"frontend-id", "frontend", "state", "dev", "params", "mode", "device-type",
+};
+enum { CHECK_ID = 1, CHECK_FRONTEND = 2, CHECKED = 3 };
+
+struct dom_read {
+	struct xsd *d;
+	struct xen_domain *dom;		/* NULL once lost */
+	const struct kind_sets *ks;	/* NULL: list every kind */
+	size_t slot;			/* index in the gathering's list */
+	bool reread;			/* a change-driven re-read */
+	bool gone;			/* its home has vanished */
+	unsigned vbd_lists;		/* vbd kind directories still to come */
+	unsigned *vbd_ids[3];
+	size_t n_vbd_ids[3];
+	uint8_t *vif_checks, *vbd_checks;	/* CHECK_* a device passed */
+	uint8_t *vbd_kind;		/* per vbd: its index in vbd_kinds */
+	uint64_t requests;
+};
+
+static void on_reply(void *ctx, uint32_t tag, int err, char *v, unsigned len);
+
+/* Asks for a node; a path that does not fit is skipped as missing. */
+static void ask(struct dom_read *r, uint32_t type, const char *path, uint32_t tag)
+{
+	if (!path || r->d->lost_errno ||
+	    xs_pipe_queue(r->d->pipe, type, path, on_reply, r, tag) < 0)
+		return;
+	r->requests++;
+	r->d->requests++;
 }
 
-static bool read_state(struct xsd *d, const char *dir, int *state)
+static bool parse_u64(const char *v, unsigned len, uint64_t *out)
 {
+	return v && xen_parse_u64(v, len, out) == 0;
+}
+
+/* The ids in a domain's own directory (E2BIG: listed again by pages). */
+static size_t reply_ids(struct dom_read *r, int err, const char *v, unsigned len,
+			const char *path, unsigned **ids)
+{
+	*ids = NULL;
+	if (err == E2BIG)
+		return list_ids(r->d, path, ids, UINT32_MAX);
+	return err ? 0 : ids_from_names(v, len, UINT32_MAX, ids);
+}
+
+static void got_vcpus(struct dom_read *r, unsigned *ids, size_t n)
+{
+	struct xen_domain *dom = r->dom;
 	char path[PATH_LEN];
-	uint64_t v;
+	size_t i;
 
-	if (!read_u64(d, mkpath(path, sizeof(path), "%s/state", dir), &v) ||
-	    v > 8)
-		return false;
-	*state = (int)v;
-	return true;
+	if (n == 0)
+		return;
+	dom->vcpus = xen_calloc(n, sizeof(*dom->vcpus));
+	for (i = 0; i < n; i++) {
+		dom->vcpus[i].id = ids[i];
+		dom->vcpus[i].sources = XEN_SRC_XENSTORE;
+		ask(r, XS_READ, mkpath(path, sizeof(path), "/local/domain/%u/cpu/%u/availability",
+				       dom->domid, ids[i]), TAG(F_VCPU, 0, i));
+	}
+	dom->n_vcpus = n;
+	dom->vcpus_max = (unsigned)n;
+	dom->known |= XEN_DOM_HAVE_VCPUS_MAX;
 }
 
-static void read_vifs(struct xsd *d, struct xen_domain *dom, const struct kind_sets *ks)
+static void ask_device(struct dom_read *r, enum field f, unsigned kind,
+		       unsigned devid, size_t index)
 {
-	char dir[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
-	unsigned *ids;
-	size_t n, i, kept = 0;
+	const char *const *keys = f == F_VIF ? vif_keys : vbd_keys;
+	char path[PATH_LEN];
+	unsigned k;
 
-	if (!may_have(ks, KIND_VIF, dom->domid))
+	for (k = 0; k < N_DEV_KEYS; k++)
+		ask(r, XS_READ, mkpath(path, sizeof(path), "/local/domain/%u/backend/%s/%u/%u/%s",
+				       TRUSTED_BACKEND_DOMID, kind_name(kind),
+				       r->dom->domid, devid, keys[k]),
+		    TAG(f, k, index));
+}
+
+static void got_vifs(struct dom_read *r, unsigned *ids, size_t n)
+{
+	struct xen_domain *dom = r->dom;
+	size_t i;
+
+	if (n == 0)
 		return;
-	n = list_ids(d, mkpath(dir, sizeof(dir), "/local/domain/%u/backend/vif/%u",
-			       TRUSTED_BACKEND_DOMID, dom->domid), &ids, UINT32_MAX);
-	if (n == 0 || !(dom->vifs = xen_calloc(n, sizeof(*dom->vifs)))) {
-		free(ids);
-		return;
-	}
+	dom->vifs = xen_calloc(n, sizeof(*dom->vifs));
+	r->vif_checks = xen_calloc(n, 1);
+	dom->n_vifs = n;
 	for (i = 0; i < n; i++) {
-		struct xen_vif *vif = &dom->vifs[kept];
-
-		if (!mkpath(be, sizeof(be), "%s/%u", dir, ids[i]) ||
-		    !backend_points_back(d, be, dom->domid, "vif", ids[i]))
-			continue;
-		vif->devid = ids[i];
-		vif->backend_domid = (int)TRUSTED_BACKEND_DOMID;
-		vif->known |= XEN_DEV_HAVE_BACKEND_DOMID;
-		read_bytes(d, mkpath(path, sizeof(path), "%s/mac", be), &vif->mac);
-		read_bytes(d, mkpath(path, sizeof(path), "%s/bridge", be), &vif->bridge);
-		read_bytes(d, mkpath(path, sizeof(path), "%s/vifname", be), &vif->ifname);
-		read_bytes(d, mkpath(path, sizeof(path), "%s/script", be), &vif->script);
-		if (read_state(d, be, &vif->state))
-			vif->known |= XEN_DEV_HAVE_STATE;
-		if (!xen_bytes_known(&vif->ifname)) {
-			/* libxl's name for the backend netdev when none is set */
-			char name[32];
-			int len = snprintf(name, sizeof(name), "vif%u.%u",
-					   dom->domid, ids[i]);
-
-			xen_bytes_set(&vif->ifname, name, (size_t)len);
-		}
-		kept++;
+		dom->vifs[i].devid = ids[i];
+		dom->vifs[i].backend_domid = (int)TRUSTED_BACKEND_DOMID;
+		dom->vifs[i].known |= XEN_DEV_HAVE_BACKEND_DOMID;
+		ask_device(r, F_VIF, KIND_VIF, ids[i], i);
 	}
-	dom->n_vifs = kept;
-	free(ids);
+}
+
+/* Once every kind's directory is in: one vbd per backend, kinds in order. */
+static void got_vbds(struct dom_read *r)
+{
+	struct xen_domain *dom = r->dom;
+	size_t total = 0, i, k, n = 0;
+
+	for (k = 0; k < 3; k++)
+		total += r->n_vbd_ids[k];
+	if (total == 0)
+		return;
+	dom->vbds = xen_calloc(total, sizeof(*dom->vbds));
+	r->vbd_checks = xen_calloc(total, 1);
+	r->vbd_kind = xen_calloc(total, 1);
+	dom->n_vbds = total;
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < r->n_vbd_ids[k]; i++, n++) {
+			struct xen_vbd *vbd = &dom->vbds[n];
+
+			vbd->devid = r->vbd_ids[k][i];
+			vbd->backend_domid = (int)TRUSTED_BACKEND_DOMID;
+			vbd->known |= XEN_DEV_HAVE_BACKEND_DOMID;
+			xen_bytes_set(&vbd->backend_type, vbd_kinds[k], strlen(vbd_kinds[k]));
+			r->vbd_kind[n] = (uint8_t)k;
+			ask_device(r, F_VBD, KIND_VBD0 + (unsigned)k, vbd->devid, n);
+		}
+	}
+}
+
+/* A device node's reply: the cross-check, its state or one of its strings. */
+static void got_device_node(struct dom_read *r, unsigned key, int devid,
+			    const char *fe_type, uint8_t *check, int *state,
+			    unsigned *known, struct xen_bytes *strings[4],
+			    const char *v, unsigned len)
+{
+	char want[PATH_LEN];
+	uint64_t u;
+
+	if (!v)
+		return;
+	switch (key) {
+	case K_FRONTEND_ID:
+		if (parse_u64(v, len, &u) && u == r->dom->domid)
+			*check |= CHECK_ID;
+		break;
+	case K_FRONTEND:
+		if (mkpath(want, sizeof(want), "/local/domain/%u/device/%s/%d",
+			   r->dom->domid, fe_type, devid) &&
+		    strlen(want) == len && memcmp(v, want, len) == 0)
+			*check |= CHECK_FRONTEND;
+		break;
+	case K_STATE:
+		if (parse_u64(v, len, &u) && u <= 8) {
+			*state = (int)u;
+			*known |= XEN_DEV_HAVE_STATE;
+		}
+		break;
+	default:
+		xen_bytes_set(strings[key - K_STRINGS], v, len);
+	}
+}
+
+static void on_reply(void *ctx, uint32_t tag, int err, char *v, unsigned len)
+{
+	struct dom_read *r = ctx;
+	struct xen_domain *dom = r->dom;
+	unsigned index = TAG_INDEX(tag), key = TAG_KEY(tag), *ids;
+	char path[PATH_LEN];
+	uint64_t u;
+	size_t n;
+
+	if (err && !node_error(err) && err != E2BIG) {
+		if (!r->d->lost_errno)
+			r->d->lost_errno = err;
+		return;
+	}
+	if (err)
+		v = NULL;
+	switch (TAG_FIELD(tag)) {
+	case F_NAME:
+		if (v)
+			xen_bytes_set(&dom->name, v, len);
+		else	/* no name: gone, or still being built */
+			ask(r, XS_DIRECTORY, mkpath(path, sizeof(path), "/local/domain/%u",
+						    dom->domid), TAG(F_HOME, 0, 0));
+		break;
+	case F_HOME:
+		r->gone = err && err != E2BIG;
+		break;
+	case F_VM:
+		if (v && len > 4 && strncmp(v, "/vm/", 4) == 0 && !strstr(v, "..") &&
+		    len < PATH_LEN - 32) {
+			dom->vm_path = xen_strdup(v);
+			ask(r, XS_READ, mkpath(path, sizeof(path), "%s/uuid", v),
+			    TAG(F_UUID, 0, 0));
+			ask(r, XS_READ, mkpath(path, sizeof(path), "%s/image/ostype", v),
+			    TAG(F_OSTYPE, 0, 0));
+			ask(r, XS_READ, mkpath(path, sizeof(path), "%s/start_time", v),
+			    TAG(F_START_TIME, 0, 0));
+		}
+		break;
+	case F_UUID:
+		if (v && xen_parse_uuid(v, len, dom->uuid) == 0)
+			dom->known |= XEN_DOM_HAVE_UUID;
+		break;
+	case F_OSTYPE:
+		if (v)
+			xen_bytes_set(&dom->os_type, v, len);
+		break;
+	case F_START_TIME:
+		if (v && xen_parse_timestamp(v, len, &dom->start_time) == 0)
+			dom->known |= XEN_DOM_HAVE_START_TIME;
+		break;
+	case F_MEM_TARGET:
+		if (parse_u64(v, len, &u)) {
+			dom->mem_target_kib = u;
+			dom->known |= XEN_DOM_HAVE_MEM_TARGET;
+		}
+		break;
+	case F_MEM_MAX:
+		if (parse_u64(v, len, &u)) {
+			dom->mem_max_kib = u;
+			dom->known |= XEN_DOM_HAVE_MEM_MAX;
+		}
+		break;
+	case F_CPUS:
+		n = reply_ids(r, err, v, len, mkpath(path, sizeof(path), "/local/domain/%u/cpu",
+						     dom->domid), &ids);
+		got_vcpus(r, ids, n);
+		free(ids);
+		break;
+	case F_VCPU:
+		if (v && (strcmp(v, "online") == 0 || strcmp(v, "offline") == 0)) {
+			dom->vcpus[index].online = v[1] == 'n';
+			dom->vcpus[index].known |= XEN_VCPU_HAVE_AVAILABILITY;
+		}
+		break;
+	case F_VIFS:
+		n = reply_ids(r, err, v, len, mkpath(path, sizeof(path), "/local/domain/%u/backend/vif/%u",
+						     TRUSTED_BACKEND_DOMID, dom->domid), &ids);
+		got_vifs(r, ids, n);
+		free(ids);
+		break;
+	case F_VIF: {
+		struct xen_vif *vif = &dom->vifs[index];
+		struct xen_bytes *strings[4] = { &vif->mac, &vif->bridge, &vif->ifname, &vif->script };
+
+		got_device_node(r, key, (int)vif->devid, "vif", &r->vif_checks[index],
+				&vif->state, &vif->known, strings, v, len);
+		break;
+	}
+	case F_VBDS:
+		r->n_vbd_ids[index] = reply_ids(r, err, v, len,
+						mkpath(path, sizeof(path), "/local/domain/%u/backend/%s/%u",
+						       TRUSTED_BACKEND_DOMID, vbd_kinds[index], dom->domid),
+						&r->vbd_ids[index]);
+		if (--r->vbd_lists == 0)
+			got_vbds(r);
+		break;
+	case F_VBD: {
+		struct xen_vbd *vbd = &dom->vbds[index];
+		struct xen_bytes *strings[4] = { &vbd->dev, &vbd->params, &vbd->mode, &vbd->device_type };
+
+		got_device_node(r, key, (int)vbd->devid, "vbd", &r->vbd_checks[index],
+				&vbd->state, &vbd->known, strings, v, len);
+		break;
+	}
+	}
+}
+
+/* Asks for one domain, whole or (quick) its name only. */
+static void start_read(struct dom_read *r, struct xsd *d, uint32_t domid,
+		       bool quick, const struct kind_sets *ks)
+{
+	char home[64], path[PATH_LEN];
+	unsigned k;
+
+	memset(r, 0, sizeof(*r));
+	r->d = d;
+	r->ks = ks;
+	r->dom = xen_domain_new(domid);
+	r->dom->sources = XEN_SRC_XENSTORE;
+	mkpath(home, sizeof(home), "/local/domain/%u", domid);
+	ask(r, XS_READ, mkpath(path, sizeof(path), "%s/name", home), TAG(F_NAME, 0, 0));
+	if (quick)
+		return;
+	ask(r, XS_READ, mkpath(path, sizeof(path), "%s/vm", home), TAG(F_VM, 0, 0));
+	ask(r, XS_READ, mkpath(path, sizeof(path), "%s/memory/target", home),
+	    TAG(F_MEM_TARGET, 0, 0));
+	ask(r, XS_READ, mkpath(path, sizeof(path), "%s/memory/static-max", home),
+	    TAG(F_MEM_MAX, 0, 0));
+	ask(r, XS_DIRECTORY, mkpath(path, sizeof(path), "%s/cpu", home), TAG(F_CPUS, 0, 0));
+	if (may_have(ks, KIND_VIF, domid))
+		ask(r, XS_DIRECTORY, mkpath(path, sizeof(path), "/local/domain/%u/backend/vif/%u",
+					    TRUSTED_BACKEND_DOMID, domid), TAG(F_VIFS, 0, 0));
+	/* blkback's vbd, QEMU's qdisk and blktap3's vbd3 all serve a vbd */
+	for (k = 0; k < 3; k++)
+		if (may_have(ks, KIND_VBD0 + k, domid))
+			r->vbd_lists++;
+	for (k = 0; k < 3; k++)
+		if (may_have(ks, KIND_VBD0 + k, domid))
+			ask(r, XS_DIRECTORY, mkpath(path, sizeof(path), "/local/domain/%u/backend/%s/%u",
+						    TRUSTED_BACKEND_DOMID, vbd_kinds[k], domid),
+			    TAG(F_VBDS, 0, k));
 }
 
 static bool have_vbd(const struct xen_domain *dom, size_t n, unsigned devid)
@@ -415,150 +609,96 @@ static int cmp_vbd(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void read_vbds(struct xsd *d, struct xen_domain *dom, const struct kind_sets *ks)
+static void note_device_mismatch(struct xsd *d, unsigned kind, uint32_t domid,
+				 unsigned devid)
 {
-	char dir[PATH_LEN], be[PATH_LEN], path[PATH_LEN];
-	unsigned *ids[3];
-	size_t n[3], total = 0, kept = 0, k, i;
+	char be[PATH_LEN];
 
-	/* blkback's vbd, QEMU's qdisk and blktap3's vbd3 all serve a vbd */
-	for (k = 0; k < 3; k++) {
-		ids[k] = NULL;
-		n[k] = !may_have(ks, KIND_VBD0 + k, dom->domid) ? 0 :
-			list_ids(d, mkpath(dir, sizeof(dir), "/local/domain/%u/backend/%s/%u",
-					   TRUSTED_BACKEND_DOMID, vbd_kinds[k], dom->domid),
-				 &ids[k], UINT32_MAX);
-		total += n[k];
-	}
-	if (total && (dom->vbds = xen_calloc(total, sizeof(*dom->vbds)))) {
-		for (k = 0; k < 3; k++) {
-			for (i = 0; i < n[k]; i++) {
-				struct xen_vbd *vbd = &dom->vbds[kept];
+	if (!d->lost_errno &&
+	    mkpath(be, sizeof(be), "/local/domain/%u/backend/%s/%u/%u",
+		   TRUSTED_BACKEND_DOMID, kind_name(kind), domid, devid))
+		note_mismatch(d, be);
+}
 
-				if (have_vbd(dom, kept, ids[k][i]) ||
-				    !mkpath(be, sizeof(be), "/local/domain/%u/backend/%s/%u/%u",
-					    TRUSTED_BACKEND_DOMID, vbd_kinds[k], dom->domid, ids[k][i]) ||
-				    !backend_points_back(d, be, dom->domid, "vbd", ids[k][i]))
-					continue;
-				vbd->devid = ids[k][i];
-				vbd->backend_domid = (int)TRUSTED_BACKEND_DOMID;
-				vbd->known |= XEN_DEV_HAVE_BACKEND_DOMID;
-				xen_bytes_set(&vbd->backend_type, vbd_kinds[k], strlen(vbd_kinds[k]));
-				read_bytes(d, mkpath(path, sizeof(path), "%s/dev", be), &vbd->dev);
-				read_bytes(d, mkpath(path, sizeof(path), "%s/params", be), &vbd->params);
-				read_bytes(d, mkpath(path, sizeof(path), "%s/mode", be), &vbd->mode);
-				read_bytes(d, mkpath(path, sizeof(path), "%s/device-type", be),
-					   &vbd->device_type);
-				if (read_state(d, be, &vbd->state))
-					vbd->known |= XEN_DEV_HAVE_STATE;
-				kept++;
-			}
+/* Keeps the devices that passed the cross-check (and the first vbd of a devid). */
+static void keep_checked(struct dom_read *r)
+{
+	struct xen_domain *dom = r->dom;
+	size_t i, kept = 0;
+
+	for (i = 0; i < dom->n_vifs; i++) {
+		struct xen_vif vif = dom->vifs[i];
+
+		if (r->vif_checks[i] != CHECKED) {
+			note_device_mismatch(r->d, KIND_VIF, dom->domid, vif.devid);
+			free(vif.mac.data);
+			free(vif.bridge.data);
+			free(vif.ifname.data);
+			free(vif.script.data);
+			continue;
 		}
+		if (!xen_bytes_known(&vif.ifname)) {
+			/* libxl's name for the backend netdev when none is set */
+			char name[32];
+			int len = snprintf(name, sizeof(name), "vif%u.%u", dom->domid, vif.devid);
+
+			xen_bytes_set(&vif.ifname, name, (size_t)len);
+		}
+		dom->vifs[kept++] = vif;
+	}
+	dom->n_vifs = kept;
+
+	for (i = kept = 0; i < dom->n_vbds; i++) {
+		struct xen_vbd vbd = dom->vbds[i];
+		bool dup = have_vbd(dom, kept, vbd.devid);
+
+		if (dup || r->vbd_checks[i] != CHECKED) {
+			if (!dup)
+				note_device_mismatch(r->d, KIND_VBD0 + r->vbd_kind[i],
+						     dom->domid, vbd.devid);
+			free(vbd.dev.data);
+			free(vbd.params.data);
+			free(vbd.mode.data);
+			free(vbd.device_type.data);
+			free(vbd.backend_type.data);
+			continue;
+		}
+		dom->vbds[kept++] = vbd;
+	}
+	dom->n_vbds = kept;
+	if (kept)
 		qsort(dom->vbds, kept, sizeof(*dom->vbds), cmp_vbd);
-		dom->n_vbds = kept;
-	}
-	for (k = 0; k < 3; k++)
-		free(ids[k]);
-}
-
-static void read_vm_node(struct xsd *d, struct xen_domain *dom)
-{
-	char path[PATH_LEN];
-	unsigned len;
-	char *v;
-
-	v = xsd_read(d, mkpath(path, sizeof(path), "%s/uuid", dom->vm_path), &len);
-	if (v && xen_parse_uuid(v, len, dom->uuid) == 0)
-		dom->known |= XEN_DOM_HAVE_UUID;
-	free(v);
-	read_bytes(d, mkpath(path, sizeof(path), "%s/image/ostype", dom->vm_path), &dom->os_type);
-	v = xsd_read(d, mkpath(path, sizeof(path), "%s/start_time", dom->vm_path), &len);
-	if (v && xen_parse_timestamp(v, len, &dom->start_time) == 0)
-		dom->known |= XEN_DOM_HAVE_START_TIME;
-	free(v);
 }
 
 /*
- * A domain and its name: NULL when its home has vanished (or on a lost
- * connection, which d->lost_errno tells apart).
- */
-static struct xen_domain *read_named(struct xsd *d, uint32_t domid, const char *home)
-{
-	char path[PATH_LEN];
-	struct xen_domain *dom;
-	unsigned len;
-	char *v;
-
-	dom = xen_domain_new(domid);
-	if (!dom)
-		return NULL;
-	dom->sources = XEN_SRC_XENSTORE;
-
-	v = xsd_read(d, mkpath(path, sizeof(path), "%s/name", home), &len);
-	if (v) {
-		xen_bytes_set(&dom->name, v, len);
-		free(v);
-	} else if (!d->lost_errno) {
-		/* no name: gone, or still being built; the list decides */
-		unsigned num;
-		char **children = xsd_directory(d, home, &num);
-
-		if (!children) {
-			xen_domain_unref(dom);
-			return NULL;
-		}
-		free(children);
-	}
-	if (d->lost_errno) {
-		xen_domain_unref(dom);
-		return NULL;
-	}
-	return dom;
-}
-
-/*
- * Reads one domain, whole or (quick) its name only; its devices of the
- * kinds ks says it has (NULL: of every kind). Returns NULL when it has
+ * The domain read, once every reply is in: NULL when its home has
  * vanished (or on a lost connection, which d->lost_errno tells apart).
  */
-static struct xen_domain *read_domain(struct xsd *d, uint32_t domid, bool quick,
-				      const struct kind_sets *ks)
+static struct xen_domain *finish_read(struct dom_read *r)
 {
-	char home[64], path[PATH_LEN];
-	struct xen_domain *dom;
-	unsigned len;
-	uint64_t kib;
-	char *v;
+	struct xen_domain *dom = r->dom;
+	size_t i, online = 0, known = 0;
+	unsigned k;
 
-	mkpath(home, sizeof(home), "/local/domain/%u", domid);
-	dom = read_named(d, domid, home);
-	if (!dom || quick)
-		return dom;
-
-	v = xsd_read(d, mkpath(path, sizeof(path), "%s/vm", home), &len);
-	if (v && len > 4 && strncmp(v, "/vm/", 4) == 0 && !strstr(v, "..") &&
-	    len < PATH_LEN - 32)
-		dom->vm_path = xen_strdup(v);
-	free(v);
-	if (dom->vm_path)
-		read_vm_node(d, dom);
-
-	if (read_u64(d, mkpath(path, sizeof(path), "%s/memory/target", home), &kib)) {
-		dom->mem_target_kib = kib;
-		dom->known |= XEN_DOM_HAVE_MEM_TARGET;
-	}
-	if (read_u64(d, mkpath(path, sizeof(path), "%s/memory/static-max", home), &kib)) {
-		dom->mem_max_kib = kib;
-		dom->known |= XEN_DOM_HAVE_MEM_MAX;
-	}
-	read_vcpus(d, home, dom);
-	read_vifs(d, dom, ks);
-	read_vbds(d, dom, ks);
-
-	if (d->lost_errno) {
+	if (!r->d->lost_errno && !r->gone) {
+		for (i = 0; i < dom->n_vcpus; i++) {
+			known += !!(dom->vcpus[i].known & XEN_VCPU_HAVE_AVAILABILITY);
+			online += dom->vcpus[i].online;
+		}
+		if (dom->n_vcpus && known == dom->n_vcpus) {
+			dom->vcpus_online = (unsigned)online;
+			dom->known |= XEN_DOM_HAVE_VCPUS_ONLINE;
+		}
+		keep_checked(r);
+	} else {
 		xen_domain_unref(dom);
-		return NULL;
+		dom = NULL;
 	}
+	free(r->vif_checks);
+	free(r->vbd_checks);
+	free(r->vbd_kind);
+	for (k = 0; k < 3; k++)
+		free(r->vbd_ids[k]);
 	return dom;
 }
 
@@ -575,6 +715,15 @@ static size_t prev_domids(const struct xen_snapshot *prev, unsigned **ids)
 	return n;
 }
 
+static void heard(void *ctx, uint32_t tag, int err, char *v, unsigned len)
+{
+	struct xsd *d = ctx;
+
+	(void)tag, (void)v, (void)len;
+	if (err && !node_error(err) && !d->lost_errno)
+		d->lost_errno = err;
+}
+
 /*
  * A gathering that read nothing still asks xenstored one thing, the
  * cheapest request it answers (a computed path, no tree lookup): a hung
@@ -587,13 +736,12 @@ static size_t prev_domids(const struct xen_snapshot *prev, unsigned **ids)
  */
 static void heartbeat(struct xsd *d)
 {
-	char *path;
+	int err;
 
 	d->requests++;
-	path = xs_get_domain_path(d->rh, 0);
-	if (!path && !node_error(errno))
-		d->lost_errno = errno ? errno : EIO;
-	free(path);
+	if (xs_pipe_queue(d->pipe, XS_GET_DOMAIN_PATH, "0", heard, d, 0) == 0 &&
+	    (err = xs_pipe_run(d->pipe)) != 0 && !d->lost_errno)
+		d->lost_errno = err;
 }
 
 /*
@@ -617,17 +765,27 @@ static int xsd_probe(void *priv, const struct xen_snapshot *view)
 	return d->lost_errno ? -1 : 0;
 }
 
+/*
+ * Domains asked for at once: enough to keep the pipe full across the
+ * gaps where a domain's replies name its next nodes, and few enough that
+ * what waits for them stays small.
+ */
+#define READ_BATCH 256
+
 static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 			 const struct xen_dirty *dirty,
 			 struct xen_snapshot *out, char *why, size_t why_len)
 {
 	struct xsd *d = priv;
 	unsigned *ids;
-	size_t n, i, paced = 0;
-	uint64_t paced_requests = 0, requests_before = d->requests;
+	size_t n, i, j, k, paced = 0;
+	uint64_t paced_requests = 0, requests_before = d->requests, now;
 	char host[256];
 	struct kind_sets kinds = { { NULL }, { 0 } };
 	bool whole = (!prev || dirty->full) && !dirty->quick;
+	struct xen_domain **got;
+	struct dom_read *reads;
+	int err;
 
 	if (whole)
 		list_kinds(d, &kinds);
@@ -637,26 +795,39 @@ static int xsd_gather(void *priv, const struct xen_snapshot *prev,
 	else
 		n = prev_domids(prev, &ids);
 
-	for (i = 0; i < n && !d->lost_errno; i++) {
-		const struct xen_domain *old = xen_snapshot_find(prev, ids[i]);
-		struct xen_domain *dom;
-		uint64_t before = d->requests;
+	got = n ? xen_calloc(n, sizeof(*got)) : NULL;
+	reads = xen_calloc(n < READ_BATCH ? n + 1 : READ_BATCH, sizeof(*reads));
+	for (i = 0; i < n && !d->lost_errno;) {
+		for (k = 0; i < n && k < READ_BATCH; i++) {
+			const struct xen_domain *old = xen_snapshot_find(prev, ids[i]);
 
-		if (old && !xen_dirty_has(dirty, ids[i])) {
-			dom = xen_domain_ref((struct xen_domain *)old);
-		} else {
-			dom = read_domain(d, ids[i], dirty->quick, whole ? &kinds : NULL);
-			if (!dirty->quick)
-				xen_pace_read(&d->pace, ids[i], now_ms());
+			if (old && !xen_dirty_has(dirty, ids[i])) {
+				got[i] = xen_domain_ref((struct xen_domain *)old);
+				continue;
+			}
+			start_read(&reads[k], d, ids[i], dirty->quick, whole ? &kinds : NULL);
+			reads[k].slot = i;
 			/* only change-driven re-reads count against the budget */
-			if (old && !dirty->full) {
-				paced_requests += d->requests - before;
+			reads[k++].reread = old && !dirty->full;
+		}
+		if ((err = xs_pipe_run(d->pipe)) != 0 && !d->lost_errno)
+			d->lost_errno = err;
+		now = now_ms();
+		for (j = 0; j < k; j++) {
+			got[reads[j].slot] = finish_read(&reads[j]);
+			if (!dirty->quick)
+				xen_pace_read(&d->pace, ids[reads[j].slot], now);
+			if (reads[j].reread) {
+				paced_requests += reads[j].requests;
 				paced++;
 			}
 		}
-		if (dom && xen_snapshot_add_domain(out, dom) < 0)
-			xen_domain_unref(dom);
 	}
+	for (i = 0; i < n; i++)
+		if (got[i] && (d->lost_errno || xen_snapshot_add_domain(out, got[i]) < 0))
+			xen_domain_unref(got[i]);
+	free(got);
+	free(reads);
 	xen_pace_spend(&d->pace, paced_requests, paced);
 	free(ids);
 	free_kinds(&kinds);
@@ -972,8 +1143,7 @@ static void xsd_close(void *priv)
 
 	if (!d)
 		return;
-	if (d->rh)
-		xs_close(d->rh);
+	xs_pipe_close(d->pipe);
 	if (d->h)
 		xs_close(d->h);
 	if (d->epoll_fd >= 0)
@@ -1056,7 +1226,7 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 			continue;
 		}
 		d->h = xs_open(i == VIA_RO_SOCKET ? XS_OPEN_READONLY : 0);
-		if (d->h && !(d->rh = xs_open(i == VIA_RO_SOCKET ? XS_OPEN_READONLY : 0))) {
+		if (d->h && !(d->pipe = xs_pipe_open(paths[i], i == VIA_DEVICE))) {
 			err = errno;
 			xs_close(d->h);
 			d->h = NULL;
