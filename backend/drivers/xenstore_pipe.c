@@ -289,12 +289,15 @@ int xs_pipe_run(struct xs_pipe *p)
 				p->lost = errno;
 			continue;
 		}
-		if (pfd.revents & (POLLERR | POLLNVAL)) {
-			p->lost = EPIPE;
+		if (pfd.revents & POLLNVAL) {
+			p->lost = EBADF;
 			break;
 		}
-		if (pfd.revents & (POLLIN | POLLHUP))
+		/* replies sent before a hang-up are read before its error */
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
 			read_some(p);
+		if (!p->lost && (pfd.revents & POLLERR) && !(pfd.revents & POLLIN))
+			p->lost = EPIPE;
 	}
 	if (p->lost) {
 		p->head = p->tail = p->inflight = 0;
