@@ -30,6 +30,9 @@
  */
 #define PIPE_WINDOW 256
 
+/* Queue and unsent bytes kept between runs, at most */
+#define KEPT_BYTES (64u << 10)
+
 struct pending {
 	xs_pipe_reply_fn *fn;
 	void *ctx;
@@ -299,10 +302,19 @@ int xs_pipe_run(struct xs_pipe *p)
 		if (!p->lost && (pfd.revents & POLLERR) && !(pfd.revents & POLLIN))
 			p->lost = EPIPE;
 	}
-	if (p->lost) {
-		p->head = p->tail = p->inflight = 0;
-		p->out_off = p->out_len = p->out_part = 0;
+	/* done, or lost: then what was queued is dropped uncalled */
+	p->head = p->tail = p->inflight = 0;
+	p->out_off = p->out_len = p->out_part = 0;
+	if (p->lost)
 		p->in_len = 0;
+	/* a whole reading's queue (hundreds of KiB) is not kept for the
+	 * few requests of the re-reads that follow */
+	if (p->cap * sizeof(*p->q) + p->out_cap > KEPT_BYTES) {
+		free(p->q);
+		free(p->out);
+		p->q = NULL;
+		p->out = NULL;
+		p->cap = p->out_cap = 0;
 	}
 	return p->lost;
 }
