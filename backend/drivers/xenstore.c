@@ -1226,17 +1226,21 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 			continue;
 		}
 		d->h = xs_open(i == VIA_RO_SOCKET ? XS_OPEN_READONLY : 0);
-		if (d->h && !(d->pipe = xs_pipe_open(paths[i], i == VIA_DEVICE))) {
-			err = errno;
-			xs_close(d->h);
-			d->h = NULL;
-			errno = err;
-		}
 		if (!d->h) {
 			err = errno;
 			xen_log(d->log, XEN_LOG_INFO,
 				"xenstore: %s %s: xs_open: %s", via_name[i],
 				paths[i], strerror(err));
+			continue;
+		}
+		d->pipe = xs_pipe_open(paths[i], i == VIA_DEVICE);
+		if (!d->pipe) {
+			err = errno;
+			xs_close(d->h);
+			d->h = NULL;
+			xen_log(d->log, XEN_LOG_INFO,
+				"xenstore: %s %s: connection for reads: %s",
+				via_name[i], paths[i], strerror(err));
 			continue;
 		}
 		xen_log(d->log, XEN_LOG_INFO, "xenstore: connected via %s %s",
