@@ -41,6 +41,16 @@ else
 	fail "request counts: $req per refresh, $served served"
 fi
 
+# a directory too large for one reply (1,100 vifs: their devids alone
+# pass xenstore's 4,096-octet payload) is listed all the same, in pages
+for i in $(seq 0 1099); do
+	sim vif 7 "$i" "mac=00:16:3e:07:$(printf '%02x:%02x' $((i / 256)) $((i % 256)))" bridge=xenbr0 >/dev/null
+done
+big=$("$XENSNAP" 2>"$T/xensnap-big.err")
+check_eq "1,100 vifs of one domain, all read" 1100 "$(grep -c '^vif 7 ' <<<"$big")"
+check_eq "the last of them whole" 'vif 7 1099 mac=00:16:3e:07:04:4b bridge=xenbr0 ifname=vif7.1099' \
+	"$(grep '^vif 7 1099 ' <<<"$big" | sed 's/ script=.*//')"
+
 # no xenstored: one clear line per path tried, and a clean failure
 stop_sim
 rc=0; "$XENSNAP" --timeout 5 >/dev/null 2>"$T/none.err" || rc=$?
