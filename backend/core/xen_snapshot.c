@@ -41,6 +41,23 @@ bool xen_bytes_known(const struct xen_bytes *b)
 	return b->data != NULL;
 }
 
+void xen_vif_clear_strings(struct xen_vif *vif)
+{
+	xen_bytes_clear(&vif->mac);
+	xen_bytes_clear(&vif->bridge);
+	xen_bytes_clear(&vif->ifname);
+	xen_bytes_clear(&vif->script);
+}
+
+void xen_vbd_clear_strings(struct xen_vbd *vbd)
+{
+	xen_bytes_clear(&vbd->dev);
+	xen_bytes_clear(&vbd->params);
+	xen_bytes_clear(&vbd->mode);
+	xen_bytes_clear(&vbd->device_type);
+	xen_bytes_clear(&vbd->backend_type);
+}
+
 struct xen_domain *xen_domain_new(uint32_t domid)
 {
 	struct xen_domain *dom = xen_calloc(1, sizeof(*dom));
@@ -86,23 +103,10 @@ static void domain_free(struct xen_domain *dom)
 	xen_bytes_clear(&dom->name);
 	xen_bytes_clear(&dom->os_type);
 	free(dom->vm_path);
-	for (i = 0; i < dom->n_vifs; i++) {
-		struct xen_vif *vif = &dom->vifs[i];
-
-		xen_bytes_clear(&vif->mac);
-		xen_bytes_clear(&vif->bridge);
-		xen_bytes_clear(&vif->ifname);
-		xen_bytes_clear(&vif->script);
-	}
-	for (i = 0; i < dom->n_vbds; i++) {
-		struct xen_vbd *vbd = &dom->vbds[i];
-
-		xen_bytes_clear(&vbd->dev);
-		xen_bytes_clear(&vbd->params);
-		xen_bytes_clear(&vbd->mode);
-		xen_bytes_clear(&vbd->device_type);
-		xen_bytes_clear(&vbd->backend_type);
-	}
+	for (i = 0; i < dom->n_vifs; i++)
+		xen_vif_clear_strings(&dom->vifs[i]);
+	for (i = 0; i < dom->n_vbds; i++)
+		xen_vbd_clear_strings(&dom->vbds[i]);
 	free(dom->vcpus);
 	free(dom->vifs);
 	free(dom->vbds);

@@ -221,5 +221,8 @@ const struct xen_domain *xen_snapshot_find(const struct xen_snapshot *snap,
 int xen_bytes_set(struct xen_bytes *b, const void *data, size_t len);
 void xen_bytes_clear(struct xen_bytes *b);
 bool xen_bytes_known(const struct xen_bytes *b);
+/* Frees a device's own strings (of a domain a driver built). */
+void xen_vif_clear_strings(struct xen_vif *vif);
+void xen_vbd_clear_strings(struct xen_vbd *vbd);
 
 #endif

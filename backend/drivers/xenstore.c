@@ -9,16 +9,12 @@
  */
 #include <errno.h>
 #include <stdarg.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/epoll.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <xenstore.h>
@@ -303,7 +299,6 @@ struct dom_read {
 	unsigned *vbd_ids[3];
 	size_t n_vbd_ids[3];
 	uint8_t *vif_checks, *vbd_checks;	/* CHECK_* a device passed */
-	uint8_t *vbd_kind;		/* per vbd: its index in vbd_kinds */
 	uint64_t requests;
 };
 
@@ -324,13 +319,39 @@ static bool parse_u64(const char *v, unsigned len, uint64_t *out)
 	return v && xen_parse_u64(v, len, out) == 0;
 }
 
+/*
+ * The directories of a domain's own that a reading lists: its vCPUs
+ * (F_CPUS), its vifs' backends (F_VIFS) and its vbds' of one kind
+ * (F_VBDS, vbd_kinds[k]).
+ */
+static const char *own_dir(char *buf, size_t len, enum field f, unsigned k,
+			   uint32_t domid)
+{
+	if (f == F_CPUS)
+		return mkpath(buf, len, "/local/domain/%u/cpu", domid);
+	return mkpath(buf, len, "/local/domain/%u/backend/%s/%u", TRUSTED_BACKEND_DOMID,
+		      f == F_VIFS ? "vif" : vbd_kinds[k], domid);
+}
+
+/* A device's backend directory, or (key set) one of its nodes. */
+static const char *device_path(char *buf, size_t len, const char *kind,
+			       uint32_t domid, unsigned devid, const char *key)
+{
+	return mkpath(buf, len, "/local/domain/%u/backend/%s/%u/%u%s%s",
+		      TRUSTED_BACKEND_DOMID, kind, domid, devid, key ? "/" : "",
+		      key ? key : "");
+}
+
 /* The ids in a domain's own directory (E2BIG: listed again by pages). */
 static size_t reply_ids(struct dom_read *r, int err, const char *v, unsigned len,
-			const char *path, unsigned **ids)
+			enum field f, unsigned k, unsigned **ids)
 {
+	char path[PATH_LEN];
+
 	*ids = NULL;
 	if (err == E2BIG)
-		return list_ids(r->d, path, ids, UINT32_MAX);
+		return list_ids(r->d, own_dir(path, sizeof(path), f, k, r->dom->domid),
+				ids, UINT32_MAX);
 	return err ? 0 : ids_from_names(v, len, UINT32_MAX, ids);
 }
 
@@ -354,7 +375,7 @@ static void got_vcpus(struct dom_read *r, unsigned *ids, size_t n)
 	dom->known |= XEN_DOM_HAVE_VCPUS_MAX;
 }
 
-static void ask_device(struct dom_read *r, enum field f, unsigned kind,
+static void ask_device(struct dom_read *r, enum field f, const char *kind,
 		       unsigned devid, size_t index)
 {
 	const char *const *keys = f == F_VIF ? vif_keys : vbd_keys;
@@ -362,10 +383,8 @@ static void ask_device(struct dom_read *r, enum field f, unsigned kind,
 	unsigned k;
 
 	for (k = 0; k < N_DEV_KEYS; k++)
-		ask(r, XS_READ, mkpath(path, sizeof(path), "/local/domain/%u/backend/%s/%u/%u/%s",
-				       TRUSTED_BACKEND_DOMID, kind_name(kind),
-				       r->dom->domid, devid, keys[k]),
-		    TAG(f, k, index));
+		ask(r, XS_READ, device_path(path, sizeof(path), kind, r->dom->domid,
+					    devid, keys[k]), TAG(f, k, index));
 }
 
 static void got_vifs(struct dom_read *r, unsigned *ids, size_t n)
@@ -382,7 +401,7 @@ static void got_vifs(struct dom_read *r, unsigned *ids, size_t n)
 		dom->vifs[i].devid = ids[i];
 		dom->vifs[i].backend_domid = (int)TRUSTED_BACKEND_DOMID;
 		dom->vifs[i].known |= XEN_DEV_HAVE_BACKEND_DOMID;
-		ask_device(r, F_VIF, KIND_VIF, ids[i], i);
+		ask_device(r, F_VIF, "vif", ids[i], i);
 	}
 }
 
@@ -398,7 +417,6 @@ static void got_vbds(struct dom_read *r)
 		return;
 	dom->vbds = xen_calloc(total, sizeof(*dom->vbds));
 	r->vbd_checks = xen_calloc(total, 1);
-	r->vbd_kind = xen_calloc(total, 1);
 	dom->n_vbds = total;
 	for (k = 0; k < 3; k++) {
 		for (i = 0; i < r->n_vbd_ids[k]; i++, n++) {
@@ -408,8 +426,7 @@ static void got_vbds(struct dom_read *r)
 			vbd->backend_domid = (int)TRUSTED_BACKEND_DOMID;
 			vbd->known |= XEN_DEV_HAVE_BACKEND_DOMID;
 			xen_bytes_set(&vbd->backend_type, vbd_kinds[k], strlen(vbd_kinds[k]));
-			r->vbd_kind[n] = (uint8_t)k;
-			ask_device(r, F_VBD, KIND_VBD0 + (unsigned)k, vbd->devid, n);
+			ask_device(r, F_VBD, vbd_kinds[k], vbd->devid, n);
 		}
 	}
 }
@@ -511,8 +528,7 @@ static void on_reply(void *ctx, uint32_t tag, int err, char *v, unsigned len)
 		}
 		break;
 	case F_CPUS:
-		n = reply_ids(r, err, v, len, mkpath(path, sizeof(path), "/local/domain/%u/cpu",
-						     dom->domid), &ids);
+		n = reply_ids(r, err, v, len, F_CPUS, 0, &ids);
 		got_vcpus(r, ids, n);
 		free(ids);
 		break;
@@ -523,8 +539,7 @@ static void on_reply(void *ctx, uint32_t tag, int err, char *v, unsigned len)
 		}
 		break;
 	case F_VIFS:
-		n = reply_ids(r, err, v, len, mkpath(path, sizeof(path), "/local/domain/%u/backend/vif/%u",
-						     TRUSTED_BACKEND_DOMID, dom->domid), &ids);
+		n = reply_ids(r, err, v, len, F_VIFS, 0, &ids);
 		got_vifs(r, ids, n);
 		free(ids);
 		break;
@@ -537,9 +552,7 @@ static void on_reply(void *ctx, uint32_t tag, int err, char *v, unsigned len)
 		break;
 	}
 	case F_VBDS:
-		r->n_vbd_ids[index] = reply_ids(r, err, v, len,
-						mkpath(path, sizeof(path), "/local/domain/%u/backend/%s/%u",
-						       TRUSTED_BACKEND_DOMID, vbd_kinds[index], dom->domid),
+		r->n_vbd_ids[index] = reply_ids(r, err, v, len, F_VBDS, index,
 						&r->vbd_ids[index]);
 		if (--r->vbd_lists == 0)
 			got_vbds(r);
@@ -576,18 +589,17 @@ static void start_read(struct dom_read *r, struct xsd *d, uint32_t domid,
 	    TAG(F_MEM_TARGET, 0, 0));
 	ask(r, XS_READ, mkpath(path, sizeof(path), "%s/memory/static-max", home),
 	    TAG(F_MEM_MAX, 0, 0));
-	ask(r, XS_DIRECTORY, mkpath(path, sizeof(path), "%s/cpu", home), TAG(F_CPUS, 0, 0));
+	ask(r, XS_DIRECTORY, own_dir(path, sizeof(path), F_CPUS, 0, domid), TAG(F_CPUS, 0, 0));
 	if (may_have(ks, KIND_VIF, domid))
-		ask(r, XS_DIRECTORY, mkpath(path, sizeof(path), "/local/domain/%u/backend/vif/%u",
-					    TRUSTED_BACKEND_DOMID, domid), TAG(F_VIFS, 0, 0));
+		ask(r, XS_DIRECTORY, own_dir(path, sizeof(path), F_VIFS, 0, domid),
+		    TAG(F_VIFS, 0, 0));
 	/* blkback's vbd, QEMU's qdisk and blktap3's vbd3 all serve a vbd */
 	for (k = 0; k < 3; k++)
 		if (may_have(ks, KIND_VBD0 + k, domid))
 			r->vbd_lists++;
 	for (k = 0; k < 3; k++)
 		if (may_have(ks, KIND_VBD0 + k, domid))
-			ask(r, XS_DIRECTORY, mkpath(path, sizeof(path), "/local/domain/%u/backend/%s/%u",
-						    TRUSTED_BACKEND_DOMID, vbd_kinds[k], domid),
+			ask(r, XS_DIRECTORY, own_dir(path, sizeof(path), F_VBDS, k, domid),
 			    TAG(F_VBDS, 0, k));
 }
 
@@ -609,14 +621,12 @@ static int cmp_vbd(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void note_device_mismatch(struct xsd *d, unsigned kind, uint32_t domid,
+static void note_device_mismatch(struct xsd *d, const char *kind, uint32_t domid,
 				 unsigned devid)
 {
 	char be[PATH_LEN];
 
-	if (!d->lost_errno &&
-	    mkpath(be, sizeof(be), "/local/domain/%u/backend/%s/%u/%u",
-		   TRUSTED_BACKEND_DOMID, kind_name(kind), domid, devid))
+	if (!d->lost_errno && device_path(be, sizeof(be), kind, domid, devid, NULL))
 		note_mismatch(d, be);
 }
 
@@ -630,11 +640,8 @@ static void keep_checked(struct dom_read *r)
 		struct xen_vif vif = dom->vifs[i];
 
 		if (r->vif_checks[i] != CHECKED) {
-			note_device_mismatch(r->d, KIND_VIF, dom->domid, vif.devid);
-			free(vif.mac.data);
-			free(vif.bridge.data);
-			free(vif.ifname.data);
-			free(vif.script.data);
+			note_device_mismatch(r->d, "vif", dom->domid, vif.devid);
+			xen_vif_clear_strings(&vif);
 			continue;
 		}
 		if (!xen_bytes_known(&vif.ifname)) {
@@ -653,14 +660,11 @@ static void keep_checked(struct dom_read *r)
 		bool dup = have_vbd(dom, kept, vbd.devid);
 
 		if (dup || r->vbd_checks[i] != CHECKED) {
+			/* backend_type is the kind of backend it was found under */
 			if (!dup)
-				note_device_mismatch(r->d, KIND_VBD0 + r->vbd_kind[i],
+				note_device_mismatch(r->d, vbd.backend_type.data,
 						     dom->domid, vbd.devid);
-			free(vbd.dev.data);
-			free(vbd.params.data);
-			free(vbd.mode.data);
-			free(vbd.device_type.data);
-			free(vbd.backend_type.data);
+			xen_vbd_clear_strings(&vbd);
 			continue;
 		}
 		dom->vbds[kept++] = vbd;
@@ -696,7 +700,6 @@ static struct xen_domain *finish_read(struct dom_read *r)
 	}
 	free(r->vif_checks);
 	free(r->vbd_checks);
-	free(r->vbd_kind);
 	for (k = 0; k < 3; k++)
 		free(r->vbd_ids[k]);
 	return dom;
@@ -1083,39 +1086,6 @@ static uint64_t xsd_requests(void *priv)
 	return ((struct xsd *)priv)->requests;
 }
 
-/* Tells whether a candidate path can be reached, before libxenstore tries. */
-static int probe_socket(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct stat st;
-	int fd, err = 0;
-
-	if (stat(path, &st) < 0)
-		return errno;
-	if (!S_ISSOCK(st.st_mode))
-		return ENOTSOCK;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		return ENAMETOOLONG;
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
-static int probe_device(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return 0;
-}
-
 enum xsd_via { VIA_RO_SOCKET, VIA_SOCKET, VIA_DEVICE };
 
 /* The xenbus device libxenstore falls back to (it does not export it). */
@@ -1218,9 +1188,11 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 			seen |= paths[j] && strcmp(paths[j], paths[i]) == 0;
 		if (seen)
 			continue;	/* same path as an earlier candidate */
-		err = i == VIA_DEVICE ? probe_device(paths[i])
-				      : probe_socket(paths[i]);
-		if (err) {
+		/* the connection for reads first: it tells whether the path
+		 * can be reached at all, before libxenstore tries */
+		d->pipe = xs_pipe_open(paths[i], i == VIA_DEVICE);
+		if (!d->pipe) {
+			err = errno;
 			xen_log(d->log, XEN_LOG_INFO, "xenstore: %s %s: %s",
 				via_name[i], paths[i], strerror(err));
 			continue;
@@ -1228,19 +1200,11 @@ static void *xsd_open(const struct xen_driver_env *env, char *why,
 		d->h = xs_open(i == VIA_RO_SOCKET ? XS_OPEN_READONLY : 0);
 		if (!d->h) {
 			err = errno;
+			xs_pipe_close(d->pipe);
+			d->pipe = NULL;
 			xen_log(d->log, XEN_LOG_INFO,
 				"xenstore: %s %s: xs_open: %s", via_name[i],
 				paths[i], strerror(err));
-			continue;
-		}
-		d->pipe = xs_pipe_open(paths[i], i == VIA_DEVICE);
-		if (!d->pipe) {
-			err = errno;
-			xs_close(d->h);
-			d->h = NULL;
-			xen_log(d->log, XEN_LOG_INFO,
-				"xenstore: %s %s: connection for reads: %s",
-				via_name[i], paths[i], strerror(err));
 			continue;
 		}
 		xen_log(d->log, XEN_LOG_INFO, "xenstore: connected via %s %s",

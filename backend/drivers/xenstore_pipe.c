@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -63,13 +64,16 @@ struct xs_pipe *xs_pipe_open(const char *path, bool device)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct xs_pipe *p;
+	struct stat st;
 	int fd, err;
 
 	if (device) {
 		fd = open(path, O_RDWR | O_CLOEXEC);
 	} else {
-		if (strlen(path) >= sizeof(sun.sun_path)) {
-			errno = ENAMETOOLONG;
+		if (stat(path, &st) < 0)
+			return NULL;
+		if (!S_ISSOCK(st.st_mode) || strlen(path) >= sizeof(sun.sun_path)) {
+			errno = S_ISSOCK(st.st_mode) ? ENAMETOOLONG : ENOTSOCK;
 			return NULL;
 		}
 		strcpy(sun.sun_path, path);

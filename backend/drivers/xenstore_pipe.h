@@ -36,7 +36,8 @@ typedef void xs_pipe_reply_fn(void *ctx, uint32_t tag, int err,
 /*
  * Connects to xenstored's socket or, with device set, opens the xenbus
  * device.  The device takes one message per write and is given one
- * request at a time.  NULL with errno set on failure.
+ * request at a time.  NULL with errno set on failure (ENOTSOCK: the path
+ * is there but no socket).
  */
 struct xs_pipe *xs_pipe_open(const char *path, bool device);
 void xs_pipe_close(struct xs_pipe *p);
