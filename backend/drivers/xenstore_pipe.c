@@ -140,15 +140,19 @@ int xs_pipe_queue(struct xs_pipe *p, uint32_t type, const char *arg,
 	return 0;
 }
 
-/* Moves the queue and the unsent bytes to the front; never during a reply. */
+/*
+ * Moves the queue and the unsent bytes to the front once the part
+ * already done is the larger half, so that each is moved a bounded
+ * number of times; never during a reply.
+ */
 static void compact(struct xs_pipe *p)
 {
-	if (p->head) {
+	if (p->head && p->head >= p->tail - p->head) {
 		memmove(p->q, p->q + p->head, (p->tail - p->head) * sizeof(*p->q));
 		p->tail -= p->head;
 		p->head = 0;
 	}
-	if (p->out_off) {
+	if (p->out_off && p->out_off >= p->out_len - p->out_off) {
 		memmove(p->out, p->out + p->out_off, p->out_len - p->out_off);
 		p->out_len -= p->out_off;
 		p->out_off = 0;
