@@ -28,30 +28,46 @@ ctl_set() {
 # inProgress (the scenario makes one request at a time); works after the
 # domain's control row went with it.  RESULT_N, RESULT_STATUS: that row.
 result_settled() {
-	local l
-	l=$(q V walk q XEN-DOMAIN-MIB::xdmResultStatus | tail -n 1)
+	local l w
+	w=$(q V walk q XEN-DOMAIN-MIB::xdmResultStatus); l=${w##*$'\n'}
 	RESULT_N=${l%% *}; RESULT_N=${RESULT_N##*.}; RESULT_STATUS=${l#* }
 	[[ $RESULT_N =~ ^[0-9]+$ ]] && [ "$RESULT_STATUS" != inProgress ]
 }
 uuid_groups() {	# uuid_groups UUID: its five groups in lower case without leading zeros
-	printf '%s' "$1" | tr A-F a-f | awk -F- '{ for (i = 1; i <= NF; i++) { g = $i; sub(/^0+/, "", g); printf "%s%s", (i > 1 ? "-" : ""), (g == "" ? "0" : g) } }'
+	local g out="" u=${1,,}
+	local IFS=-
+	for g in $u; do
+		while [[ $g == 0* ]]; do g=${g#0}; done
+		out+=${out:+-}${g:-0}
+	done
+	printf '%s' "$out"
 }
-xl_state() { xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'; }
+xl_state() { local st; read -r _ _ _ _ st _ <<<"$(body_of "$(xl list "$1" 2>/dev/null)")"; printf '%s\n' "$st"; }
 is_paused() { [[ $(xl_state "$1") == *p* ]]; }
 is_unpaused() { local s; s=$(xl_state "$1"); [ -n "$s" ] && [[ $s != *p* ]]; }
 is_gone() { ! xl domid "$1" >/dev/null 2>&1; }
-# traps_with STRING...: the traps received so far that contain every STRING
-traps_with() {
-	awk -v RS='\n==END==\n' -v n="$#" 'BEGIN { for (i = 1; i < ARGC; i++) want[i] = ARGV[i]; ARGC = 1 }
-		{ ok = 1; for (i = 1; i <= n; i++) if (index($0, want[i]) == 0) ok = 0; if (ok) print $0 "\n==END==" }' \
-		"$@" < "$TRAP_LOG"
-}
-# trap_seen SINCE STRING...: a trap received after SINCE (date +%s.%N) that
-# contains every STRING; TRAP_T is when it arrived
+# trap_seen SINCE STRING...: a trap received after SINCE ($EPOCHREALTIME)
+# that contains every STRING; TRAP_T is when it arrived.  The log is a
+# list of traps, each "U <dom0 uptime>", its lines, "==END==" (read by
+# bash: this is polled, and every program started here costs dom0 dearly)
 trap_seen() {
-	local since=$1; shift
-	TRAP_T=$(traps_with "$@" | awk -v s="$since" -v off="$UPTIME_EPOCH" '/^U / && $2 + off >= s { printf "%.2f\n", $2 + off; exit }')
-	[ -n "$TRAP_T" ]
+	local since_us off_us up_us l trap="" t="" s ok
+	us_of since_us "$1"; shift
+	us_of off_us "$UPTIME_EPOCH"
+	TRAP_T=""
+	while IFS= read -r l; do
+		if [[ $l == "U "* ]]; then t=${l#U }; trap=""; continue; fi
+		if [ "$l" != "==END==" ]; then trap+=$l$'\n'; continue; fi
+		[ -n "$t" ] || continue
+		us_of up_us "$t"
+		if ((up_us + off_us >= since_us)); then
+			ok=1
+			for s in "$@"; do [[ $trap == *"$s"* ]] || { ok=0; break; }; done
+			if ((ok)); then TRAP_T=$(fmt_us $((up_us + off_us))); return 0; fi
+		fi
+		t=""
+	done <"$TRAP_LOG"
+	return 1
 }
 # act NAME ACTION-DESCRIPTION EFFECT-TEST VARBIND...: the SET, then the effect
 # seen by xl; prints the SET-to-effect time into the pass line
@@ -70,8 +86,8 @@ check_result() {	# check_result UUID WHAT: the newest result is UUID's, a succes
 		check_eq "$2: xdmResultStatus.$RESULT_N" success "$RESULT_STATUS"
 		# net-snmp prints the 4x-2x-2x-2x-6x hint without leading zeros
 		# in a group: compare the groups as numbers
-		check_eq "$2: xdmResultUUID.$RESULT_N" "$(uuid_groups "$1")" \
-			"$(uuid_groups "$(v3get "xdmResultUUID.$RESULT_N" | tr -d '"')")"
+		local u; u=$(v3get "xdmResultUUID.$RESULT_N"); u=${u//\"/}
+		check_eq "$2: xdmResultUUID.$RESULT_N" "$(uuid_groups "$1")" "$(uuid_groups "$u")"
 	else fail "$2: the request is still in progress or has no result [$RESULT_N $RESULT_STATUS]"; fi
 }
 # check_trap SINCE WHAT STRING...: a notification received after SINCE
@@ -83,26 +99,36 @@ check_trap() {
 	if wait_for "$(scaled 5)" trap_seen "$since" "$@"; then
 		pass "$what: notification received $(diff_s "$since" "$TRAP_T")s later"
 		TRAP_TIMES="$TRAP_TIMES $what=$(diff_s "$since" "$TRAP_T")s"
-	else fail "$what: no notification with [$*] within $(scaled 5) s (traps: $(grep -c '^U ' "$TRAP_LOG"))"; fi
+	else fail "$what: no notification with [$*] within $(scaled 5) s (traps: $(count_lines "$TRAP_LOG" "U "))"; fi
 }
+
+# control_guest_create: xl create of xvm-ctl, the guest control_checks acts
+# on.  The scenario calls it early, so that the guest boots while other
+# checks run; CTL_T_CREATE, CTL_CID and CTL_UUID say when and what.
+CTL_T_CREATE="" CTL_CID="" CTL_UUID=""
+control_guest_create() {
+	guest_cfg xvm-ctl 96 128 1 2 600
+	echo "vif = [ 'mac=00:16:3e:5a:17:02,bridge=$BRIDGE,script=$VIF_SCRIPT' ]" >> "$W/xvm-ctl.cfg"
+	CTL_T_CREATE=$EPOCHREALTIME
+	if ! xl_create xvm-ctl; then fail "xl create xvm-ctl"; cat "$W/xl-create-xvm-ctl.log"; return 1; fi
+	local json
+	json=$(xl list -l xvm-ctl)
+	CTL_CID=$(jfield "$json" domid) CTL_UUID=$(jfield "$json" uuid)
+	say "xvm-ctl: domid $CTL_CID, uuid $CTL_UUID (created $(since "$CTL_T_CREATE")s ago)"
+}
+ctl_guest_up() { has_line /var/log/xen/console/guest-xvm-ctl.log "guest: up"; }
 
 control_checks() {
 	say "=== control with snmpset"
 	SET_TIMES="" TRAP_TIMES=""
-	guest_cfg xvm-ctl 96 128 1 2 600
-	echo "vif = [ 'mac=00:16:3e:5a:17:02,bridge=$BRIDGE,script=$VIF_SCRIPT' ]" >> "$W/xvm-ctl.cfg"
-	local t_create; t_create=$EPOCHREALTIME
-	if ! xl_create xvm-ctl; then fail "xl create xvm-ctl"; cat "$W/xl-create-xvm-ctl.log"; return; fi
-	local cid uuid idx out t left
-	cid=$(xl domid xvm-ctl)
-	uuid=$(jfield "$(xl list -l xvm-ctl)" uuid)
+	[ -n "$CTL_UUID" ] || { fail "control: no xvm-ctl to act on"; return; }
+	local cid=$CTL_CID uuid=$CTL_UUID idx out t left
 	idx=$(uuid_index "$uuid")
-	say "xvm-ctl: domid $cid, uuid $uuid"
-	wait_for "$(scaled 60)" grep -q "guest: up" /var/log/xen/console/guest-xvm-ctl.log ||
-		fail "xvm-ctl did not boot its userspace"
+	wait_for "$(scaled 60)" ctl_guest_up || fail "xvm-ctl did not boot its userspace"
 	wait_for 5 name_is "$cid" xvm-ctl || fail "xvm-ctl not served as domid $cid"
-	check_eq "xdmControlName of xvm-ctl's UUID" xvm-ctl "$(v3get "xdmControlName$idx" | tr -d '"')"
-	check_trap "$t_create" "xl create: xdmDomainCreated" xdmDomainCreated "$(uuid_groups "$uuid")"
+	out=$(v3get "xdmControlName$idx")
+	check_eq "xdmControlName of xvm-ctl's UUID" xvm-ctl "${out//\"/}"
+	check_trap "$CTL_T_CREATE" "xl create: xdmDomainCreated" xdmDomainCreated "$(uuid_groups "$uuid")"
 
 	# pause, and the same PDU resent after an unpause: refused, nothing done
 	act xvm-ctl "pause" is_paused "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause && {
@@ -143,7 +169,11 @@ control_checks() {
 	# online vCPUs: 2 of 2
 	t=$EPOCHREALTIME
 	if ctl_set "XEN-DOMAIN-MIB::xdmControlVcpusOnline$idx" u 2; then
-		vcpus_online() { [ "$(xl vcpu-list xvm-ctl 2>/dev/null | awk 'NR > 1 && $5 !~ /p/ { n++ } END { print n + 0 }')" = 2 ]; }
+		vcpus_online() {	# two vCPUs of xvm-ctl not paused (p) in xl vcpu-list
+			local n=0 st
+			while read -r _ _ _ _ st _; do [ -n "$st" ] && [[ $st != *p* ]] && n=$((n + 1)); done <<<"$(body_of "$(xl vcpu-list xvm-ctl 2>/dev/null)")"
+			[ "$n" = 2 ]
+		}
 		if wait_for "$(scaled 10)" vcpus_online; then
 			pass "2 vCPUs online: xl vcpu-list shows them $(diff_s "$t" "$POLL_T")s after snmpset started"
 			SET_TIMES="$SET_TIMES vcpus=$(diff_s "$t" "$POLL_T")s"
@@ -164,14 +194,15 @@ control_checks() {
 	say "notification latency:$TRAP_TIMES"
 }
 
-# control_lifecycle_checks: reboot, shutdown and destroy of xvm-ctl (the
-# variables of control_checks: cid uuid idx)
+# control_lifecycle_checks: reboot and shutdown of xvm-ctl (the variables
+# of control_checks: cid uuid idx), destroy of xvm-running
 control_lifecycle_checks() {
 	local out left
 	# libxl builds a rebooted guest at its current memory target, and the
 	# ramdisk guest does not boot in the 80 MiB the memory check left
 	if ctl_set "XEN-DOMAIN-MIB::xdmControlMemTarget$idx" u 98304; then
-		wait_for "$(scaled 30)" sh -c "[ \"\$(xenstore-read /local/domain/$cid/memory/target)\" = 98304 ]" ||
+		target_back() { [ "$(xenstore-read "/local/domain/$cid/memory/target" 2>/dev/null)" = 98304 ]; }
+		wait_for "$(scaled 30)" target_back ||
 			fail "memory target back to 96 MiB: memory/target $(xenstore-read "/local/domain/$cid/memory/target" 2>&1)"
 	else fail "memory target back to 96 MiB: snmpset refused: $CTL_OUT"; fi
 	# reboot: the guest's init reboots, xl brings it back under a new domid
@@ -182,36 +213,41 @@ control_lifecycle_checks() {
 	if act xvm-ctl "reboot" new_domid "XEN-DOMAIN-MIB::xdmControlAction$idx" i reboot; then
 		cid=$(xl domid xvm-ctl)
 		# xl list -l of a domain still being built lacks its config
-		wait_for "$(scaled 10)" sh -c "xl list -l xvm-ctl | grep -q '\"uuid\"'"
+		has_uuid() { [ -n "$(jfield "$(xl list -l xvm-ctl 2>/dev/null)" uuid)" ]; }
+		wait_for "$(scaled 10)" has_uuid
 		check_eq "after reboot: same UUID" "$uuid" "$(jfield "$(xl list -l xvm-ctl)" uuid)"
 		# xenconsoled writes the old domain's last lines a little later
-		wait_for 5 grep -q 'reboot requested' /var/log/xen/console/guest-xvm-ctl.log
+		wait_for 5 has_line /var/log/xen/console/guest-xvm-ctl.log 'reboot requested'
 		check_match "the guest was asked to reboot" 'reboot requested' "$(grep 'requested' /var/log/xen/console/guest-xvm-ctl.log* 2>/dev/null | tail -n 1)"
 		check_trap "$ACT_T" "reboot: xdmDomainDestroyed (domid $old)" xdmDomainDestroyed "$(uuid_groups "$uuid")"
 		check_trap "$ACT_T" "reboot: xdmDomainCreated (domid $cid)" xdmDomainCreated "$(uuid_groups "$uuid")"
 		wait_for 5 name_is "$cid" xvm-ctl && pass "the new domid $cid is served" || fail "new domid $cid not served"
-		check_eq "the control row follows the UUID" xvm-ctl "$(v3get "xdmControlName$idx" | tr -d '"')"
+		out=$(v3get "xdmControlName$idx")
+		check_eq "the control row follows the UUID" xvm-ctl "${out//\"/}"
 		check_eq "VM-MIB: the vmIndex survives the reboot (domid $old to $cid)" "$vmidx" "$(vm_index "$uuid")"
 		# the rebooted guest's init is up (its console log follows the first boot's)
-		wait_for "$(scaled 60)" sh -c '[ "$(grep -c "guest: up" /var/log/xen/console/guest-xvm-ctl.log)" -ge 2 ]' ||
+		rebooted_up() { [ "$(count_lines /var/log/xen/console/guest-xvm-ctl.log "guest: up")" -ge 2 ]; }
+		wait_for "$(scaled 60)" rebooted_up ||
 			fail "the rebooted guest did not come up: $(tail -n 3 /var/log/xen/console/guest-xvm-ctl.log | tr '\n' '|')"
 	fi
 
 	# shutdown: the guest's init powers off, the domain goes
 	if act xvm-ctl "shutdown" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i shutdown; then
-		wait_for 5 grep -q 'poweroff requested' /var/log/xen/console/guest-xvm-ctl.log
+		wait_for 5 has_line /var/log/xen/console/guest-xvm-ctl.log 'poweroff requested'
 		check_match "the guest was asked to power off" 'poweroff requested' "$(grep 'requested' /var/log/xen/console/guest-xvm-ctl.log* 2>/dev/null | tail -n 1)"
 		check_trap "$ACT_T" "shutdown: xdmDomainDestroyed" xdmDomainDestroyed "$(uuid_groups "$uuid")"
 		# the row went with the domain: the results table keeps the request
 		check_result "$uuid" "shutdown (read after the domain went)"
 	fi
 
-	# destroy: nothing of it left in xenstore, nor in xl list
-	if xl_create xvm-ctl; then
-		cid=$(xl domid xvm-ctl); uuid=$(jfield "$(xl list -l xvm-ctl)" uuid); idx=$(uuid_index "$uuid")
-		wait_for 5 name_is "$cid" xvm-ctl
-		wait_for "$(scaled 30)" xenstore-read "/local/domain/0/backend/vif/$cid/0/state"
-		if act xvm-ctl "destroy" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i destroy; then
+	# destroy: of xvm-running, up since the devices checks, with its vif:
+	# nothing of it left in xenstore, nor in xl list
+	local json
+	json=$(xl list -l xvm-running 2>/dev/null)
+	cid=$(jfield "$json" domid) uuid=$(jfield "$json" uuid)
+	if [ -n "$cid" ] && [ -n "$uuid" ]; then
+		idx=$(uuid_index "$uuid")
+		if act xvm-running "destroy" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i destroy; then
 			left=$(for k in vif vbd qdisk; do xenstore-ls "/local/domain/0/backend/$k/$cid" 2>/dev/null | head -n 1; done; xenstore-ls "/local/domain/$cid" 2>/dev/null | head -n 1)
 			check_eq "after destroy: no backend node nor home of domid $cid" "" "$left"
 			check_trap "$ACT_T" "destroy: xdmDomainDestroyed" xdmDomainDestroyed "$(uuid_groups "$uuid")"
@@ -220,7 +256,7 @@ control_lifecycle_checks() {
 			ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause; out=$CTL_OUT
 			check_match "pause of the destroyed UUID: noCreation" 'noCreation|inconsistentName|noSuchName' "$out"
 		fi
-	else fail "xl create xvm-ctl (for destroy)"; fi
+	else fail "destroy: xvm-running is not running (xl list -l: [$json])"; fi
 }
 
 control_readonly_checks() {

@@ -8,16 +8,26 @@
 # (queries through scenario.sh's q: snmpq S loads VM-MIB too)
 vmget() { q S get qv "VM-MIB::$1"; }
 vmrows() {	# vmrows COLUMN PREFIX: the instances of COLUMN under PREFIX (e.g. "5.")
-	q S walk qs "VM-MIB::$1" | awk -v p="$1.$2" 'index($1, p) == 1' | wc -l
+	local o n=0
+	while read -r o _; do [[ $o == "$1.$2"* ]] && n=$((n + 1)); done <<<"$(q S walk qs "VM-MIB::$1")"
+	echo "$n"
 }
 # vm_map: "INDEX UUID" (upper-case hex, no dashes) for every vmTable row
 vm_map() {
-	q N walk qnx .1.3.6.1.2.1.236.1.4.1.3 |
-		awk '{ i = $1; sub(/^.*\./, "", i); $1 = ""; v = $0; gsub(/[" ]/, "", v); print i, toupper(v) }'
+	local o v
+	while read -r o v; do
+		[ -n "$o" ] || continue
+		v=${v//[\" ]/}
+		printf '%s %s\n' "${o##*.}" "${v^^}"
+	done <<<"$(q N walk qnx .1.3.6.1.2.1.236.1.4.1.3)"
 }
-vm_index() {	# vm_index UUID: its vmIndex, empty when not served
-	local u=${1//-/}
-	vm_map | awk -v w="${u^^}" '$2 == w { print $1; exit }'
+# vm_index UUID [MAP]: its vmIndex in MAP (vm_map's output, asked anew
+# when not given), empty when not served
+vm_index() {
+	local u=${1//-/} i v
+	while read -r i v; do
+		[ "$v" = "${u^^}" ] && { echo "$i"; return; }
+	done <<<"${2-$(vm_map)}"
 }
 # xl's state letters (r b p s c d) as VirtualMachineOperState
 vm_oper_of_xl() {
@@ -36,14 +46,16 @@ vm_oper_of_xl() {
 # (VM_LIST_AFTER, for the upper bound of a CPU time)
 vm_check_one() {
 	local name=$1 domid json uuid idx st mem vcpus secs ours n dev mac vif list
-	read -r domid mem vcpus st secs <<<"$(awk -v n="$name" 'NR > 1 && $1 == n { print $2, $3, $4, $5, $6 }' <<<"$VM_LIST")"
+	read -r _ domid mem vcpus st secs <<<"$(xl_rows "$VM_LIST" "$name")"
 	[ -n "$domid" ] || { fail "VM-MIB: $name: not in xl list"; return; }
-	json=$(xl list -l "$name" 2>/dev/null)
+	# a guest's config as check_guest read it, when it is the same domain
+	json=${XL_JSON[$name]:-}
+	[ "$(jfield "$json" domid)" = "$domid" ] || json=$(xl list -l "$name" 2>/dev/null)
 	if [ "$domid" = 0 ]; then
 		idx=1
 	else
 		uuid=$(jfield "$json" uuid)
-		idx=$(vm_index "$uuid")
+		idx=$(vm_index "$uuid" "$VM_MAP")
 		[ -n "$idx" ] || { fail "VM-MIB: $name ($uuid) not in vmTable"; return; }
 	fi
 	check_eq "VM-MIB: $name: vmName" "$name" "$(vmget "vmName.$idx")"
@@ -54,8 +66,9 @@ vm_check_one() {
 	if [ "$domid" != 0 ]; then
 		check_eq "VM-MIB: $name: vmMaxMem (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" "$(vmget "vmMaxMem.$idx")"
 		check_eq "VM-MIB: $name: vmMaxCpuNumber = xl max_vcpus" "$(jfield "$json" max_vcpus)" "$(vmget "vmMaxCpuNumber.$idx")"
-		check_eq "VM-MIB: $name: vmUUID = xl uuid" "$(tr -d '-' <<<"$uuid" | tr a-f A-F)" \
-			"$(vm_map | awk -v i="$idx" '$1 == i { print $2 }')"
+		local u=${uuid//-/} i v served=""
+		while read -r i v; do [ "$i" = "$idx" ] && served=$v; done <<<"$VM_MAP"
+		check_eq "VM-MIB: $name: vmUUID = xl uuid" "${u^^}" "$served"
 	fi
 	# CPU time: xl prints seconds with one decimal; the domain runs on
 	# meanwhile, and the agent serves its last gathering's reading (the
@@ -63,20 +76,20 @@ vm_check_one() {
 	# and the one after the checks, give or take 3 s
 	ours=$(vmget "vmCpuTime.$idx")
 	VM_CPU_CHECKS+=("$name $ours $secs")
-	n=$(awk -v n="$name" 'NR > 1 && $1 == n' <<<"$VM_VCPUS" | wc -l)
+	n=$(lines_of "$(xl_rows "$VM_VCPUS" "$name")")
 	check_eq "VM-MIB: $name: a vmCpuTable row per vCPU of xl vcpu-list" "$n" "$(vmrows vmCpuCoreTime "$idx.")"
 	[ "$domid" = 0 ] && return
 	# (each xl call takes seconds under emulation: one of each)
-	list=$(xl block-list "$name" 2>/dev/null | tail -n +2)
-	n=$(grep -c . <<<"$list" || true)
+	list=$(body_of "$(xl block-list "$name" 2>/dev/null)")
+	n=$(lines_of "$list")
 	check_eq "VM-MIB: $name: a vmStorageTable row per xl block-list disk" "$n" "$(vmrows vmStorageAccess "$idx.")"
 	while read -r dev _; do
 		[[ $dev =~ ^[0-9]+$ ]] || continue
 		check_match "VM-MIB: $name: disk $dev: vmStorageAccess" '^(readwrite|readonly)$' "$(vmget "vmStorageAccess.$idx.$dev")"
 	done <<<"$list"
 	# xl network-list: Idx BE Mac-Addr. handle state ...
-	list=$(xl network-list "$name" 2>/dev/null | tail -n +2)
-	n=$(grep -c . <<<"$list" || true)
+	list=$(body_of "$(xl network-list "$name" 2>/dev/null)")
+	n=$(lines_of "$list")
 	check_eq "VM-MIB: $name: a vmNetworkTable row per xl network-list vif" "$n" "$(vmrows vmNetworkPhysAddress "$idx.")"
 	while read -r dev _ mac _; do
 		[[ $dev =~ ^[0-9]+$ ]] || continue
@@ -84,7 +97,7 @@ vm_check_one() {
 			"$(macnorm "$(vmget "vmNetworkPhysAddress.$idx.$((dev + 1))")")"
 		vif=/sys/class/net/vif$domid.$dev/ifindex
 		[ -r "$vif" ] && check_eq "VM-MIB: $name: vif $dev: vmNetworkIfIndex = dom0's ifindex of vif$domid.$dev" \
-			"$(cat "$vif")" "$(vmget "vmNetworkIfIndex.$idx.$((dev + 1))")"
+			"$(<"$vif")" "$(vmget "vmNetworkIfIndex.$idx.$((dev + 1))")"
 	done <<<"$list"
 }
 
@@ -94,8 +107,9 @@ vm_cpu_checks() {	# the CPU times vm_check_one read, against xl list after them
 	for x in "${VM_CPU_CHECKS[@]}"; do
 		read -r name ours secs <<<"$x"
 		local late
-		late=$(awk -v n="$name" 'NR > 1 && $1 == n { print $6 }' <<<"$after")
-		if awk -v o="$ours" -v x="$secs" -v y="$late" 'BEGIN { t = o / 1e6; exit !(t > x - 3 && t < y + 3) }'; then
+		read -r _ _ _ _ _ late <<<"$(xl_rows "$after" "$name")"
+		# (vmCpuTime is in microseconds, within_3s takes nanoseconds)
+		if [[ $ours =~ ^[0-9]+$ ]] && within_3s "${ours}000" "$secs" "$late"; then
 			pass "VM-MIB: $name: vmCpuTime (us) = xl Time(s) ($ours us, $secs s .. $late s)"
 		else
 			fail "VM-MIB: $name: vmCpuTime $ours us, xl Time $secs s .. $late s"
@@ -107,18 +121,26 @@ vm_cpu_checks() {	# the CPU times vm_check_one read, against xl list after them
 vmmib_checks() {	# vmmib_checks [GUEST-TO-REBOOT]
 	local name uuid idx old_id t0 up
 	say "=== VM-MIB (RFC 7666)"
-	VM_LIST=$(xl list) VM_VCPUS=$(xl vcpu-list) VM_CPU_CHECKS=()
-	check_eq "VM-MIB: vmNumber = xl list" "$(tail -n +2 <<<"$VM_LIST" | wc -l)" "$(vmget vmNumber.0)"
+	VM_LIST=$(xl list) VM_VCPUS=$(xl vcpu-list) VM_CPU_CHECKS=() VM_MAP=$(vm_map)
+	check_eq "VM-MIB: vmNumber = xl list" "$(( $(lines_of "$VM_LIST") - 1 ))" "$(vmget vmNumber.0)"
 	check_eq "VM-MIB: Domain-0 is vmIndex 1" Domain-0 "$(vmget vmName.1)"
 	check_eq "VM-MIB: vmHvSoftware" Xen "$(vmget vmHvSoftware.0)"
-	check_eq "VM-MIB: vmHvVersion = xl info xen_version" "$(xl info | awk -F': *' '$1 ~ /^xen_version/ { print $2 }')" \
-		"$(vmget vmHvVersion.0 | tr -d '"')"
-	up=$(q S get qvt VM-MIB::vmHvUpTime.0)
-	check_match "VM-MIB: vmHvUpTime within 2 s of dom0's uptime" '^ok$' \
-		"$(awk -v u="$up" '{ d = u / 100 - $1; print (d > -2 && d < 2) ? "ok" : "off by " d " s" }' /proc/uptime)"
-	check_eq "VM-MIB: vmIndex values are 1..vmNumber (dense)" "$(seq 1 "$(vmget vmNumber.0)" | xargs)" \
-		"$(vm_map | awk '{ print $1 }' | sort -n | xargs)"
-	for name in $(awk 'NR > 1 { print $1 }' <<<"$VM_LIST" | sort); do
+	local hv; hv=$(vmget vmHvVersion.0); hv=${hv//\"/}
+	check_eq "VM-MIB: vmHvVersion = xl info xen_version" "$(xlinfo xen_version)" "$hv"
+	local up us d; up=$(q S get qvt VM-MIB::vmHvUpTime.0)
+	read -r us _ </proc/uptime; us_of us "$us"
+	if [[ $up =~ ^[0-9]+$ ]]; then
+		d=$(( up * 10000 - us ))
+		((d > -2000000 && d < 2000000)) && d=ok || d="off by $(fmt_us "$d") s"
+	else d="[$up]"; fi
+	check_match "VM-MIB: vmHvUpTime within 2 s of dom0's uptime" '^ok$' "$d"
+	local want="" got="" i n; n=$(vmget vmNumber.0)
+	[[ $n =~ ^[0-9]+$ ]] && for ((i = 1; i <= n; i++)); do want+=${want:+ }$i; done
+	local -a idxs=()
+	while read -r i _; do [[ $i =~ ^[0-9]+$ ]] && idxs[i]=$i; done <<<"$VM_MAP"
+	got="${idxs[*]}"
+	check_eq "VM-MIB: vmIndex values are 1..vmNumber (dense)" "$want" "$got"
+	for name in $(xl_names_of "$VM_LIST"); do
 		vm_check_one "$name"
 	done
 	vm_cpu_checks
