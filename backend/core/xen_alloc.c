@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "core/xen_alloc.h"
 
@@ -22,6 +25,13 @@ void *xen_calloc(size_t n, size_t size)
 	if (!p)
 		xen_alloc_failed(n * size);
 	return p;
+}
+
+void xen_alloc_release(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 void *xen_alloc(size_t size)

@@ -128,6 +128,8 @@ struct xen_conn {
 	unsigned timer_ticks;		/* gatherer only */
 	bool current_partial;		/* gatherer only; the published snapshot is the
 					 * quick drivers' first, the others' follows */
+	bool release_pending;		/* gatherer only; a snapshot was published since
+					 * freed memory was last given back */
 
 	pthread_mutex_t lock;
 	pthread_cond_t published;	/* lock; signalled on each publication */
@@ -659,6 +661,7 @@ static void publish(struct xen_conn *conn, const struct gathering *g)
 	if (merged)
 		pthread_cond_broadcast(&conn->published);
 	pthread_mutex_unlock(&conn->lock);
+	conn->release_pending |= merged != NULL;
 	poke(conn->notify[1]);	/* a snapshot, or log lines */
 }
 
@@ -911,6 +914,12 @@ static void *gather_thread(void *arg)
 				ask_sources(conn, false);
 			if (news)
 				publish(conn, NULL);
+			/* quiet after a change: what the change freed is given
+			 * back (xen_alloc.h) */
+			else if (tick && conn->release_pending) {
+				xen_alloc_release();
+				conn->release_pending = false;
+			}
 		}
 		xen_dirty_free(&dirty);
 	}

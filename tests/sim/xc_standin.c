@@ -6,7 +6,6 @@
  * /dev/xen/privcmd, opening fails with ENOENT; not as root, EACCES.
  */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
@@ -26,17 +25,23 @@ struct sim_vcpu {
 	unsigned long long cpu_ns;
 };
 
+/*
+ * What a handle keeps is what real libxenctrl keeps: no domain list.  A
+ * hypercall copies the hypervisor's list into the caller's buffer at each
+ * call, so xc_domain_getinfolist copies its chunk from the simulated
+ * host's shared list (or a reply fetched for the call) straight into the
+ * caller's; the vCPUs parsed for xc_vcpu_getinfo are dropped when the
+ * next listing starts.  Anything more would be counted in the agent's
+ * memory without being the agent's.
+ */
 struct xc_interface_core {
 	char *dump;			/* the hv-dump being parsed */
-	xc_domaininfo_t *doms;		/* the list of the last look */
-	size_t n_doms, cap_doms;
-	double burn_s;			/* seconds to carry their CPU time on */
 	/* the domain list the simulated host keeps in shared memory
 	 * (sim_shared.h); NULL: asked for over the socket instead */
 	const unsigned char *shared;
 	struct sim_vcpu *vcpus;
 	size_t n_vcpus, cap_vcpus;
-	bool vcpus_stale;		/* the domain list was read after them */
+	bool vcpus_stale;		/* none parsed, or a listing started since */
 	unsigned cpus, cpu_mhz;
 	unsigned long long total_kib, free_kib;
 	char version[32];
@@ -53,19 +58,6 @@ static char *fetch_dump(void)
 		buf = NULL;
 	}
 	return buf;
-}
-
-static void hex_uuid(const char *hex, uint8_t out[16])
-{
-	unsigned i;
-
-	memset(out, 0, 16);
-	for (i = 0; i < 32 && isxdigit((unsigned char)hex[i]); i++) {
-		unsigned c = (unsigned char)hex[i];
-		unsigned v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-
-		out[i / 2] |= (uint8_t)(i % 2 ? v : v << 4);
-	}
 }
 
 static int cmp_vcpu(const void *a, const void *b)
@@ -106,9 +98,8 @@ static unsigned parse_fields(const char *p, const char *const *names, int *bases
 	return i;
 }
 
-static void forget_domains(xc_interface *xch);
-static int room_for(xc_interface *xch, size_t n);
 static const unsigned char *open_shared(void);
+static void forget_vcpus(xc_interface *xch);
 
 /* re-reads the simulated host; 0 or -1 with errno */
 static int refresh(xc_interface *xch)
@@ -120,39 +111,12 @@ static int refresh(xc_interface *xch)
 		return -1;
 	}
 	free(xch->dump);
-	forget_domains(xch);
-	free(xch->vcpus);
+	forget_vcpus(xch);
 	xch->dump = dump;
-	xch->burn_s = 0;	/* the dump's times are its own */
-	xch->vcpus = NULL;
-	xch->n_vcpus = xch->cap_vcpus = 0;
 	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "host ", 5) == 0) {
 			sscanf(line, "host cpus=%u cpu_mhz=%u total_kib=%llu free_kib=%llu version=%31s",
 			       &xch->cpus, &xch->cpu_mhz, &xch->total_kib, &xch->free_kib, xch->version);
-		} else if (strncmp(line, "dom ", 4) == 0) {
-			xc_domaininfo_t *d;
-			static const char *const names[] = {
-				"", "flags=", "tot_kib=", "max_kib=", "cpu_ns=", "online=", "max_vcpu_id=",
-			};
-			static int bases[] = { 10, 16, 10, 10, 10, 10, 10 };
-			unsigned long long f[7];
-			const char *uuid = strstr(line, " uuid=");
-
-			if (room_for(xch, xch->n_doms + 1) < 0)
-				return -1;
-			if (parse_fields(line + 4, names, bases, f, 7) != 7 || !uuid)
-				continue;
-			d = &xch->doms[xch->n_doms++];
-			memset(d, 0, sizeof(*d));
-			d->domain = (domid_t)f[0];
-			d->flags = (uint32_t)f[1];
-			d->tot_pages = f[2] / 4;
-			d->max_pages = f[3] / 4;
-			d->cpu_time = f[4];
-			d->nr_online_vcpus = (uint32_t)f[5];
-			d->max_vcpu_id = (uint32_t)f[6];
-			hex_uuid(uuid + 6, d->handle);
 		} else if (strncmp(line, "vcpu ", 5) == 0) {
 			struct sim_vcpu *v, *grown = xch->vcpus;
 
@@ -206,6 +170,7 @@ xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *do
 	if (!xch)
 		return NULL;
 	xch->shared = open_shared();
+	/* the host answers (its facts are kept); its vCPUs are not */
 	if (refresh(xch) < 0) {
 		if (xch->shared)
 			munmap((void *)xch->shared, SIM_SHARED_SIZE);
@@ -213,6 +178,7 @@ xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *do
 		errno = ENOENT;
 		return NULL;
 	}
+	forget_vcpus(xch);
 	return xch;
 }
 
@@ -220,10 +186,9 @@ int xc_interface_close(xc_interface *xch)
 {
 	if (xch) {
 		free(xch->dump);
-		forget_domains(xch);
+		forget_vcpus(xch);
 		if (xch->shared)
 			munmap((void *)xch->shared, SIM_SHARED_SIZE);
-		free(xch->vcpus);
 		free(xch);
 	}
 	return 0;
@@ -261,29 +226,41 @@ int xc_version(xc_interface *xch, int cmd, void *arg)
 	return -1;
 }
 
-static void forget_domains(xc_interface *xch)
+static void forget_vcpus(xc_interface *xch)
 {
-	free(xch->doms);
-	xch->doms = NULL;
-	xch->n_doms = xch->cap_doms = 0;
+	free(xch->vcpus);
+	xch->vcpus = NULL;
+	xch->n_vcpus = xch->cap_vcpus = 0;
+	xch->vcpus_stale = true;
 }
 
-/* Room for n records in xch->doms, grown geometrically; -1 when out of memory. */
-static int room_for(xc_interface *xch, size_t n)
+/*
+ * Copies from recs (n records sorted by domid) the chunk that starts at
+ * first_domain, at most max records, into info, their CPU time carried on
+ * by burn_s seconds; returns how many.
+ */
+static unsigned copy_chunk(const xc_domaininfo_t *recs, size_t n, uint32_t first_domain,
+			   unsigned max, xc_domaininfo_t *info, double burn_s)
 {
-	xc_domaininfo_t *grown;
-	size_t cap = xch->cap_doms ? 2 * xch->cap_doms : 64;
+	size_t lo = 0, hi = n, i;
+	unsigned got = 0;
 
-	if (n <= xch->cap_doms)
-		return 0;
-	if (cap < n)
-		cap = n;
-	grown = realloc(xch->doms, cap * sizeof(*grown));
-	if (!grown)
-		return -1;
-	xch->doms = grown;
-	xch->cap_doms = cap;
-	return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (recs[mid].domain < first_domain)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (i = lo; i < n && got < max; i++) {
+		info[got] = recs[i];
+		if (burn_s > 0)
+			info[got].cpu_time += sim_cpu_burn_ns(info[got].flags, info[got].nr_online_vcpus,
+							      burn_s);
+		got++;
+	}
+	return got;
 }
 
 /*
@@ -313,10 +290,12 @@ static const unsigned char *open_shared(void)
 }
 
 /*
- * The domain list copied out of the shared memory under its sequence
- * count, as the hypercall copies the hypervisor's list: no request.
+ * A chunk of the domain list copied out of the shared memory under its
+ * sequence count, as the hypercall copies the hypervisor's list: no
+ * request.  Returns how many records, or -1 with errno.
  */
-static int shared_domains(xc_interface *xch)
+static int shared_chunk(xc_interface *xch, uint32_t first_domain, unsigned max,
+			xc_domaininfo_t *info)
 {
 	const struct sim_shared_header *h = (const void *)xch->shared;
 	unsigned tries;
@@ -325,6 +304,7 @@ static int shared_domains(xc_interface *xch)
 	for (tries = 0; tries < 20000; tries++) {
 		uint32_t seq = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE), n;
 		uint64_t written, alive, now_ns;
+		unsigned got;
 
 		if (tries)
 			usleep(100);
@@ -333,13 +313,18 @@ static int shared_domains(xc_interface *xch)
 		n = __atomic_load_n(&h->n, __ATOMIC_RELAXED);
 		written = __atomic_load_n(&h->written_ns, __ATOMIC_RELAXED);
 		alive = __atomic_load_n(&h->alive_ns, __ATOMIC_RELAXED);
-		if (n > SIM_SHARED_MAX || room_for(xch, n) < 0)
+		if (n > SIM_SHARED_MAX) {
+			errno = EIO;
 			return -1;
-		memcpy(xch->doms, xch->shared + SIM_SHARED_HEADER, n * sizeof(*xch->doms));
+		}
+		now_ns = sim_shared_now_ns();
+		/* CPU time at the call, as the hypercall reads it: carried on
+		 * from when the records were written */
+		got = copy_chunk((const void *)(xch->shared + SIM_SHARED_HEADER), n, first_domain,
+				 max, info, now_ns > written ? (double)(now_ns - written) / 1e9 : 0);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) != seq)
 			continue;
-		now_ns = sim_shared_now_ns();
 		/* a host that stopped writing has gone (or restarted): ask anew */
 		if (now_ns > alive + SIM_SHARED_LOST_MS * 1000000ull) {
 			munmap((void *)xch->shared, SIM_SHARED_SIZE);
@@ -352,31 +337,23 @@ static int shared_domains(xc_interface *xch)
 			tries = 0;
 			continue;
 		}
-		/* CPU time at the call, as the hypercall reads it: carried on
-		 * as the records are copied out */
-		xch->burn_s = now_ns > written ? (double)(now_ns - written) / 1e9 : 0;
-		xch->n_doms = n;
-		xch->vcpus_stale = true;
-		return 0;
+		return (int)got;
 	}
 	errno = EAGAIN;
 	return -1;
 }
 
 /*
- * The domain list alone ("hv-domains"): binary records, copied as the
- * hypercall copies them, so a look at 10,000 domains costs the agent a
- * copy, not a parse.  The vCPUs read before are marked out of date.
+ * The same over the socket ("hv-domains"): binary records, fetched for
+ * this call and let go after it, as a hypercall's bounce buffer is.
  */
-static int refresh_domains(xc_interface *xch)
+static int socket_chunk(uint32_t first_domain, unsigned max, xc_domaininfo_t *info)
 {
 	const char *argv[] = { "hv-domains" };
-	size_t len = 0, n;
-	char *buf;
-
-	if (xch->shared)
-		return shared_domains(xch);
-	buf = sim_call_len(1, argv, &len);
+	size_t len = 0, n, i;
+	char *buf = sim_call_len(1, argv, &len);
+	xc_domaininfo_t rec;
+	unsigned got = 0;
 
 	if (!buf || len < 3 || strncmp(buf, "ok\n", 3) != 0 ||
 	    (len - 3) % sizeof(xc_domaininfo_t) != 0) {
@@ -384,50 +361,27 @@ static int refresh_domains(xc_interface *xch)
 		errno = EIO;
 		return -1;
 	}
-	n = (len - 3) / sizeof(xc_domaininfo_t);
-	xch->n_doms = 0;
-	xch->burn_s = 0;	/* the reply's times are its own */
-	if (room_for(xch, n) < 0) {
-		free(buf);
-		errno = ENOMEM;
-		return -1;
+	/* sorted by domid; the records start 3 bytes in, so each is copied
+	 * out rather than read in place */
+	n = (len - 3) / sizeof(rec);
+	for (i = 0; i < n && got < max; i++) {
+		memcpy(&rec, buf + 3 + i * sizeof(rec), sizeof(rec));
+		if (rec.domain >= first_domain)
+			info[got++] = rec;
 	}
-	if (n)
-		memcpy(xch->doms, buf + 3, n * sizeof(*xch->doms));
-	xch->n_doms = n;
-	xch->vcpus_stale = true;
 	free(buf);
-	return 0;
+	return (int)got;
 }
 
 int xc_domain_getinfolist(xc_interface *xch, uint32_t first_domain, unsigned int max_domains,
 			  xc_domaininfo_t *info)
 {
-	size_t i;
-	unsigned n = 0;
-
-	/* a new listing starts at 0: that is when the list is re-read */
-	if (first_domain == 0 && refresh_domains(xch) < 0)
-		return -1;
-	/* the list is sorted by domid: the chunk starts where a search says */
-	size_t lo = 0, hi = xch->n_doms;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (xch->doms[mid].domain < first_domain)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (i = lo; i < xch->n_doms && n < max_domains; i++) {
-		info[n] = xch->doms[i];
-		if (xch->burn_s > 0)
-			info[n].cpu_time += sim_cpu_burn_ns(info[n].flags, info[n].nr_online_vcpus,
-							    xch->burn_s);
-		n++;
-	}
-	return (int)n;
+	/* a new listing: the vCPUs parsed before it are out of date */
+	if (first_domain == 0)
+		forget_vcpus(xch);
+	if (xch->shared)
+		return shared_chunk(xch, first_domain, max_domains, info);
+	return socket_chunk(first_domain, max_domains, info);
 }
 
 /*
