@@ -35,7 +35,6 @@ struct sim_vcpu {
  * memory without being the agent's.
  */
 struct xc_interface_core {
-	char *dump;			/* the hv-dump being parsed */
 	/* the domain list the simulated host keeps in shared memory
 	 * (sim_shared.h); NULL: asked for over the socket instead */
 	const unsigned char *shared;
@@ -76,7 +75,7 @@ static int cmp_vcpu(const void *a, const void *b)
  * would otherwise be most of the agent's measured CPU time.  Returns
  * the number of fields read.
  */
-static unsigned parse_fields(const char *p, const char *const *names, int *bases,
+static unsigned parse_fields(const char *p, const char *const *names,
 			     unsigned long long *out, unsigned n)
 {
 	unsigned i;
@@ -90,7 +89,7 @@ static unsigned parse_fields(const char *p, const char *const *names, int *bases
 		if (strncmp(p, names[i], len) != 0)
 			break;
 		p += len;
-		out[i] = strtoull(p, &end, bases ? bases[i] : 10);
+		out[i] = strtoull(p, &end, 10);
 		if (end == p)
 			break;
 		p = end;
@@ -101,30 +100,34 @@ static unsigned parse_fields(const char *p, const char *const *names, int *bases
 static const unsigned char *open_shared(void);
 static void forget_vcpus(xc_interface *xch);
 
-/* re-reads the simulated host; 0 or -1 with errno */
-static int refresh(xc_interface *xch)
+/* re-reads the simulated host's facts and, with vcpus, its vCPUs; 0 or
+ * -1 with errno */
+static int refresh(xc_interface *xch, bool vcpus)
 {
 	char *dump = fetch_dump(), *line, *save = NULL;
+	int rc = 0;
 
 	if (!dump) {
 		errno = EIO;
 		return -1;
 	}
-	free(xch->dump);
-	forget_vcpus(xch);
-	xch->dump = dump;
+	if (vcpus)
+		forget_vcpus(xch);
 	for (line = strtok_r(dump, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(line, "host ", 5) == 0) {
 			sscanf(line, "host cpus=%u cpu_mhz=%u total_kib=%llu free_kib=%llu version=%31s",
 			       &xch->cpus, &xch->cpu_mhz, &xch->total_kib, &xch->free_kib, xch->version);
-		} else if (strncmp(line, "vcpu ", 5) == 0) {
+		} else if (vcpus && strncmp(line, "vcpu ", 5) == 0) {
 			struct sim_vcpu *v, *grown = xch->vcpus;
 
 			if (xch->n_vcpus == xch->cap_vcpus) {
 				xch->cap_vcpus = xch->cap_vcpus ? 2 * xch->cap_vcpus : 64;
 				grown = realloc(xch->vcpus, xch->cap_vcpus * sizeof(*grown));
-				if (!grown)
-					return -1;
+				if (!grown) {
+					errno = ENOMEM;
+					rc = -1;
+					break;
+				}
 			}
 			xch->vcpus = grown;
 			static const char *const names[] = {
@@ -133,7 +136,7 @@ static int refresh(xc_interface *xch)
 			unsigned long long f[7];
 
 			v = &xch->vcpus[xch->n_vcpus];
-			if (parse_fields(line + 5, names, NULL, f, 7) == 7) {
+			if (parse_fields(line + 5, names, f, 7) == 7) {
 				*v = (struct sim_vcpu){
 					.domid = (unsigned)f[0], .id = (unsigned)f[1],
 					.online = (unsigned)f[2], .running = (unsigned)f[3],
@@ -143,13 +146,14 @@ static int refresh(xc_interface *xch)
 			}
 		}
 	}
-	if (xch->n_vcpus)
-		qsort(xch->vcpus, xch->n_vcpus, sizeof(*xch->vcpus), cmp_vcpu);
+	if (vcpus && rc == 0) {
+		if (xch->n_vcpus)
+			qsort(xch->vcpus, xch->n_vcpus, sizeof(*xch->vcpus), cmp_vcpu);
+		xch->vcpus_stale = false;
+	}
 	/* parsed: the text is not kept (it would count in the agent's memory) */
-	free(xch->dump);
-	xch->dump = NULL;
-	xch->vcpus_stale = false;
-	return 0;
+	free(dump);
+	return rc;
 }
 
 xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *dombuild_logger,
@@ -170,22 +174,21 @@ xc_interface *xc_interface_open(xentoollog_logger *logger, xentoollog_logger *do
 	if (!xch)
 		return NULL;
 	xch->shared = open_shared();
-	/* the host answers (its facts are kept); its vCPUs are not */
-	if (refresh(xch) < 0) {
+	xch->vcpus_stale = true;	/* none parsed yet */
+	/* the host answers: its facts are kept, its vCPUs not parsed */
+	if (refresh(xch, false) < 0) {
 		if (xch->shared)
 			munmap((void *)xch->shared, SIM_SHARED_SIZE);
 		free(xch);
 		errno = ENOENT;
 		return NULL;
 	}
-	forget_vcpus(xch);
 	return xch;
 }
 
 int xc_interface_close(xc_interface *xch)
 {
 	if (xch) {
-		free(xch->dump);
 		forget_vcpus(xch);
 		if (xch->shared)
 			munmap((void *)xch->shared, SIM_SHARED_SIZE);
@@ -196,7 +199,7 @@ int xc_interface_close(xc_interface *xch)
 
 int xc_physinfo(xc_interface *xch, xc_physinfo_t *info)
 {
-	if (refresh(xch) < 0)
+	if (refresh(xch, false) < 0)
 		return -1;
 	memset(info, 0, sizeof(*info));
 	info->nr_cpus = xch->cpus;
@@ -395,7 +398,7 @@ int xc_vcpu_getinfo(xc_interface *xch, uint32_t domid, uint32_t vcpu, xc_vcpuinf
 	const struct sim_vcpu *v;
 
 	/* the vCPUs as of the list just read, not of an older dump */
-	if (xch->vcpus_stale && refresh(xch) < 0)
+	if (xch->vcpus_stale && refresh(xch, true) < 0)
 		return -1;
 	v = xch->n_vcpus ? bsearch(&key, xch->vcpus, xch->n_vcpus, sizeof(key), cmp_vcpu) : NULL;
 

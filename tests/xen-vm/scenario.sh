@@ -295,7 +295,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "=== xensnmpd on real Xen: $(xl info | awk -F': *' '/^xen_version/ { print $2 }'), dom0 $(uname -r), host name $(hostname)"
+# xl info, read once: XL_INFO[key] (xlinfo_of TEXT also reads a later one)
+declare -A XL_INFO
+xlinfo_of() {
+	local k v
+	XL_INFO=()
+	while IFS=: read -r k v; do
+		k=${k%"${k##*[! ]}"}; v=${v#"${v%%[! ]*}"}
+		[ -n "$k" ] && XL_INFO[$k]=$v
+	done <<<"$1"
+}
+xlinfo_of "$(xl info)"
+xlinfo() { printf '%s\n' "${XL_INFO[$1]:-}"; }
+say "=== xensnmpd on real Xen: $(xlinfo xen_version), dom0 $(uname -r), host name $(hostname)"
 say "emulation speed: calibration loop ${CALIB}s (0.25 s on a quiet host): bounds x$SLOW (at most 4)"
 xl list
 
@@ -347,18 +359,6 @@ check_eq "xdmHostDomainCount = xl list" "$(xl_count)" "$(get xdmHostDomainCount.
 say "xdmHostUnavailable: $(get xdmHostUnavailable.0)"
 
 # the hypervisor's figures: checked only where the agent serves them
-# xl info, read once: XL_INFO[key] (xlinfo_of TEXT also reads a later one)
-declare -A XL_INFO
-xlinfo_of() {
-	local k v
-	XL_INFO=()
-	while IFS=: read -r k v; do
-		k=${k%"${k##*[! ]}"}; v=${v#"${v%%[! ]*}"}
-		[ -n "$k" ] && XL_INFO[$k]=$v
-	done <<<"$1"
-}
-xlinfo_of "$(xl info)"
-xlinfo() { printf '%s\n' "${XL_INFO[$1]:-}"; }
 optional() {	# optional OBJECT DESCRIPTION EXPECTED-REGEX
 	local v
 	v=$(get "$1.0")
@@ -452,7 +452,7 @@ check_guest() {
 	XL_JSON[$name]=$json
 	id=$(jfield "$json" domid)
 	check_eq "$name: the row's index is xl's domid" "$id" "$sid"
-	want=$(jfield "$json" uuid | tr -d '-' | tr a-f A-F)
+	want=$(jfield "$json" uuid); want=${want//-/}; want=${want^^}
 	check_eq "$name: xdmDomainUUID = xl uuid" "$want" "$(hexoctets "$UUID_OID.$id")"
 	check_eq "$name: xdmDomainMemTarget (KiB) = xl target_memkb" "$(jfield "$json" target_memkb)" \
 		"$(get "xdmDomainMemTarget.$id")"
@@ -601,7 +601,7 @@ if xl_create xvm-paused -p; then
 	t1=$EPOCHREALTIME
 	check_guest xvm-paused "$t1" paused
 	pass "xl create -p xvm-paused ($(diff_s "$t" "$t1")s)"
-	check_match "xvm-paused is paused" '^xvm-paused .* --p--- ' "$(xl list xvm-paused 2>&1 | tail -n +2)"
+	check_match "xvm-paused is paused" '^xvm-paused .* --p--- ' "$(body_of "$(xl list xvm-paused 2>&1)")"
 else fail "xl create -p xvm-paused"; cat "$W/xl-create-xvm-paused.log"; fi
 t=$EPOCHREALTIME
 if xl_create xvm-running; then
