@@ -76,7 +76,7 @@ act() {
 	t0=$EPOCHREALTIME
 	if ! ctl_set "$@"; then fail "$what: snmpset refused: $CTL_OUT"; return 1; fi
 	if wait_for "$(scaled 60)" "$effect" "$name"; then
-		ACT_T=$t0
+		ACT_T=$t0 ACT_S=$(diff_s "$t0" "$POLL_T")
 		pass "$what: effect seen by xl $(diff_s "$t0" "$POLL_T")s after snmpset started"
 		SET_TIMES="$SET_TIMES $what=$(diff_s "$t0" "$POLL_T")s"
 	else fail "$what: no effect within $(scaled 60)s (xl list: $(xl list "$name" 2>&1 | tail -n 1))"; return 1; fi
@@ -103,15 +103,22 @@ check_trap() {
 }
 
 # control_guest_create: xl create of xvm-ctl, the guest control_checks acts
-# on.  The scenario calls it early, so that the guest boots while other
-# checks run; CTL_T_CREATE, CTL_CID and CTL_UUID say when and what.
-CTL_T_CREATE="" CTL_CID="" CTL_UUID=""
+# on, started in the background: the scenario calls it early, so that the
+# guest is built and boots while other checks run.  control_guest_created
+# waits for xl create; CTL_T_CREATE, CTL_CID and CTL_UUID say when and what.
+CTL_T_CREATE="" CTL_CID="" CTL_UUID="" CTL_CREATE_PID=""
 control_guest_create() {
 	guest_cfg xvm-ctl 96 128 1 2 600
 	echo "vif = [ 'mac=00:16:3e:5a:17:02,bridge=$BRIDGE,script=$VIF_SCRIPT' ]" >> "$W/xvm-ctl.cfg"
 	CTL_T_CREATE=$EPOCHREALTIME
-	if ! xl_create xvm-ctl; then fail "xl create xvm-ctl"; cat "$W/xl-create-xvm-ctl.log"; return 1; fi
-	local json
+	xl_create xvm-ctl &
+	CTL_CREATE_PID=$!
+}
+control_guest_created() {
+	[ -n "$CTL_CREATE_PID" ] || return 1
+	local json pid=$CTL_CREATE_PID
+	CTL_CREATE_PID=""
+	if ! wait "$pid"; then fail "xl create xvm-ctl"; cat "$W/xl-create-xvm-ctl.log"; return 1; fi
 	json=$(xl list -l xvm-ctl)
 	CTL_CID=$(jfield "$json" domid) CTL_UUID=$(jfield "$json" uuid)
 	say "xvm-ctl: domid $CTL_CID, uuid $CTL_UUID (created $(since "$CTL_T_CREATE")s ago)"
@@ -141,7 +148,10 @@ control_checks() {
 		out=$(q V set - "XEN-DOMAIN-MIB::xdmControlSpinLock.0" i "$lock1" \
 			"XEN-DOMAIN-MIB::xdmControlAction$idx" i pause)
 		check_match "the pause PDU resent: inconsistentValue" 'inconsistentValue' "$out"
-		snooze 2
+		# a pause carried out is seen by xl as soon as the one above was
+		# (ACT_S, the unpause's): three times that, and at least 1 s
+		local w; us_of w "$ACT_S"; w=$((w * 3)); ((w < 1000000)) && w=1000000
+		snooze "$(fmt_us "$w")"
 		if is_unpaused xvm-ctl; then pass "the resent pause did nothing (xl: $(xl_state xvm-ctl))"
 		else fail "the resent pause paused the domain (xl: $(xl_state xvm-ctl))"; fi
 	}
@@ -195,7 +205,8 @@ control_checks() {
 }
 
 # control_lifecycle_checks: reboot and shutdown of xvm-ctl (the variables
-# of control_checks: cid uuid idx), destroy of xvm-running
+# of control_checks: cid uuid idx), and between them, while the rebooted
+# guest boots, destroy of xvm-running
 control_lifecycle_checks() {
 	local out left
 	# libxl builds a rebooted guest at its current memory target, and the
@@ -206,16 +217,24 @@ control_lifecycle_checks() {
 			fail "memory target back to 96 MiB: memory/target $(xenstore-read "/local/domain/$cid/memory/target" 2>&1)"
 	else fail "memory target back to 96 MiB: snmpset refused: $CTL_OUT"; fi
 	# reboot: the guest's init reboots, xl brings it back under a new domid
-	local old=$cid vmidx
+	local old=$cid vmidx rebooted=0
 	vmidx=$(vm_index "$uuid")	# VM-MIB's index (vmmib.sh)
 	[ -n "$vmidx" ] || fail "VM-MIB: xvm-ctl ($uuid) not in vmTable before the reboot"
-	new_domid() { local d; d=$(xl domid xvm-ctl 2>/dev/null); [ -n "$d" ] && [ "$d" != "$old" ]; }
+	# xl list -v: the domid and the UUID (the hypervisor's handle) of the
+	# domain xvm-ctl now, while it is still being built (xl list -l then
+	# lacks its config)
+	local uuid_re='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+	new_domid() {
+		local l d
+		l=$(xl_rows "$(xl list -v xvm-ctl 2>/dev/null)" xvm-ctl)
+		read -r _ d _ <<<"$l"
+		[[ $l =~ $uuid_re ]] && NEW_UUID=${BASH_REMATCH[0]} || NEW_UUID=""
+		NEW_DOMID=$d
+		[ -n "$d" ] && [ "$d" != "$old" ]
+	}
 	if act xvm-ctl "reboot" new_domid "XEN-DOMAIN-MIB::xdmControlAction$idx" i reboot; then
-		cid=$(xl domid xvm-ctl)
-		# xl list -l of a domain still being built lacks its config
-		has_uuid() { [ -n "$(jfield "$(xl list -l xvm-ctl 2>/dev/null)" uuid)" ]; }
-		wait_for "$(scaled 10)" has_uuid
-		check_eq "after reboot: same UUID" "$uuid" "$(jfield "$(xl list -l xvm-ctl)" uuid)"
+		rebooted=1 cid=$NEW_DOMID
+		check_eq "after reboot: same UUID (xl list -v)" "$uuid" "$NEW_UUID"
 		# xenconsoled writes the old domain's last lines a little later
 		wait_for 5 has_line /var/log/xen/console/guest-xvm-ctl.log 'reboot requested'
 		check_match "the guest was asked to reboot" 'reboot requested' "$(grep 'requested' /var/log/xen/console/guest-xvm-ctl.log* 2>/dev/null | tail -n 1)"
@@ -225,11 +244,33 @@ control_lifecycle_checks() {
 		out=$(v3get "xdmControlName$idx")
 		check_eq "the control row follows the UUID" xvm-ctl "${out//\"/}"
 		check_eq "VM-MIB: the vmIndex survives the reboot (domid $old to $cid)" "$vmidx" "$(vm_index "$uuid")"
-		# the rebooted guest's init is up (its console log follows the first boot's)
-		rebooted_up() { [ "$(count_lines /var/log/xen/console/guest-xvm-ctl.log "guest: up")" -ge 2 ]; }
-		wait_for "$(scaled 60)" rebooted_up ||
-			fail "the rebooted guest did not come up: $(tail -n 3 /var/log/xen/console/guest-xvm-ctl.log | tr '\n' '|')"
 	fi
+
+	# destroy: of xvm-running, up since the devices checks, with its vif:
+	# nothing of it left in xenstore, nor in xl list (while the rebooted
+	# xvm-ctl boots)
+	# (its domid and UUID as check_guest read them with xl list -l: a
+	# domain that went since is refused, noCreation, and fails below)
+	local json=${XL_JSON[xvm-running]:-} did duuid didx
+	did=$(jfield "$json" domid) duuid=$(jfield "$json" uuid)
+	if [ -n "$did" ] && [ -n "$duuid" ]; then
+		didx=$(uuid_index "$duuid")
+		if act xvm-running "destroy" is_gone "XEN-DOMAIN-MIB::xdmControlAction$didx" i destroy; then
+			left=$(for k in vif vbd qdisk; do xenstore-ls "/local/domain/0/backend/$k/$did" 2>/dev/null | head -n 1; done; xenstore-ls "/local/domain/$did" 2>/dev/null | head -n 1)
+			check_eq "after destroy: no backend node nor home of domid $did" "" "$left"
+			check_trap "$ACT_T" "destroy: xdmDomainDestroyed" xdmDomainDestroyed "$(uuid_groups "$duuid")"
+			check_trap "$ACT_T" "destroy: xdmActionFinished" xdmActionFinished "$(uuid_groups "$duuid")" success
+			check_result "$duuid" "destroy (read after the row went)"
+			ctl_set "XEN-DOMAIN-MIB::xdmControlAction$didx" i pause; out=$CTL_OUT
+			check_match "pause of the destroyed UUID: noCreation" 'noCreation|inconsistentName|noSuchName' "$out"
+		fi
+	else fail "destroy: xvm-running was never read by xl list -l: [$json]"; fi
+
+	# the rebooted guest's init is up (its console log follows the first
+	# boot's) before it is asked to shut down
+	rebooted_up() { [ "$(count_lines /var/log/xen/console/guest-xvm-ctl.log "guest: up")" -ge 2 ]; }
+	((rebooted)) && ! wait_for "$(scaled 60)" rebooted_up &&
+		fail "the rebooted guest did not come up: $(tail -n 3 /var/log/xen/console/guest-xvm-ctl.log | tr '\n' '|')"
 
 	# shutdown: the guest's init powers off, the domain goes
 	if act xvm-ctl "shutdown" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i shutdown; then
@@ -239,24 +280,6 @@ control_lifecycle_checks() {
 		# the row went with the domain: the results table keeps the request
 		check_result "$uuid" "shutdown (read after the domain went)"
 	fi
-
-	# destroy: of xvm-running, up since the devices checks, with its vif:
-	# nothing of it left in xenstore, nor in xl list
-	local json
-	json=$(xl list -l xvm-running 2>/dev/null)
-	cid=$(jfield "$json" domid) uuid=$(jfield "$json" uuid)
-	if [ -n "$cid" ] && [ -n "$uuid" ]; then
-		idx=$(uuid_index "$uuid")
-		if act xvm-running "destroy" is_gone "XEN-DOMAIN-MIB::xdmControlAction$idx" i destroy; then
-			left=$(for k in vif vbd qdisk; do xenstore-ls "/local/domain/0/backend/$k/$cid" 2>/dev/null | head -n 1; done; xenstore-ls "/local/domain/$cid" 2>/dev/null | head -n 1)
-			check_eq "after destroy: no backend node nor home of domid $cid" "" "$left"
-			check_trap "$ACT_T" "destroy: xdmDomainDestroyed" xdmDomainDestroyed "$(uuid_groups "$uuid")"
-			check_trap "$ACT_T" "destroy: xdmActionFinished" xdmActionFinished "$(uuid_groups "$uuid")" success
-			check_result "$uuid" "destroy (read after the row went)"
-			ctl_set "XEN-DOMAIN-MIB::xdmControlAction$idx" i pause; out=$CTL_OUT
-			check_match "pause of the destroyed UUID: noCreation" 'noCreation|inconsistentName|noSuchName' "$out"
-		fi
-	else fail "destroy: xvm-running is not running (xl list -l: [$json])"; fi
 }
 
 control_readonly_checks() {

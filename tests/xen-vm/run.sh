@@ -112,7 +112,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 		kill -TERM "$qpid" 2>/dev/null; sleep 2; kill -KILL "$qpid" 2>/dev/null
 		break
 	fi
-	sleep 1
+	sleep 0.2
 done
 wait "$qpid"; qrc=$?
 [ -z "$hung" ] || qrc=124

@@ -158,7 +158,11 @@ q_start N -v2c -c public -t 2 -r 1 -m "" "$ADDR"
 get() { q S get qv "XEN-DOMAIN-MIB::$1"; }
 getstr() { local v; v=$(get "$1"); v=${v#\"}; v=${v%\"}; printf '%s\n' "$v"; }
 bits() {	# the named bits that are set, e.g. "xenstore(0)"
-	q S get v "XEN-DOMAIN-MIB::$1" | sed -n 's/^BITS: [0-9A-Fa-f ]*//p' | sed 's/ *$//'
+	local v re='^BITS: ([0-9A-Fa-f][0-9A-Fa-f] )*(.*)$'
+	v=$(q S get v "XEN-DOMAIN-MIB::$1")
+	[[ $v =~ $re ]] || return 0
+	v=${BASH_REMATCH[2]}
+	printf '%s\n' "${v%"${v##*[! ]}"}"
 }
 # getmany FLAGS COLUMN.INDEX...: the values, one a line, from one request
 # (FLAGS as q's: qv names enumerations, qve gives their numbers)
@@ -175,6 +179,12 @@ has_line() {
 	[ -r "$1" ] || return 1
 	while IFS= read -r l; do [[ $l == *"$2"* ]] && return 0; done <"$1"
 	return 1
+}
+# first_line FILE TEXT: the first line of FILE that holds TEXT
+first_line() {
+	local l
+	[ -r "$1" ] || return 0
+	while IFS= read -r l; do [[ $l == *"$2"* ]] && { printf '%s\n' "$l"; return 0; }; done <"$1"
 }
 # count_lines FILE TEXT: how many lines of FILE hold TEXT
 count_lines() {
@@ -209,7 +219,45 @@ served_names() {
 	q S walk qv XEN-DOMAIN-MIB::xdmDomainName | sed 's/^"//; s/"$//' | sort
 }
 name_is() { [ "$(getstr "xdmDomainName.$1")" = "$2" ]; }
-count_matches() { [ "$(get xdmHostDomainCount.0)" = "$(xl_count)" ]; }
+# count_matches: xdmHostDomainCount equals xl list's count; what each said
+# is kept (CM_OURS, CM_XL, and xl's list in CM_LIST), so that the check
+# after the wait asks neither again (xl is slow here)
+count_matches() {
+	CM_OURS=$(get xdmHostDomainCount.0)
+	CM_LIST=$(xl list) || { CM_XL=""; return 1; }
+	CM_XL=$(( $(lines_of "$CM_LIST") - 1 ))
+	[ "$CM_OURS" = "$CM_XL" ]
+}
+check_count() {	# check_count DESCRIPTION: waits for count_matches, checks it
+	wait_for "$(scaled 3)" count_matches
+	check_eq "$1" "$CM_XL" "$CM_OURS"
+}
+# days_of Y M D: days since 1970-01-01 (the proleptic Gregorian calendar)
+days_of() {
+	local y=$1 m=$2 d=$3 era yoe doy
+	((m <= 2)) && y=$((y - 1))
+	era=$((y / 400)) yoe=$((y - y / 400 * 400))
+	doy=$(( (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1 ))
+	echo $(( era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468 ))
+}
+# refreshed_after TIME: xdmHostLastRefresh (the end of the last gathering
+# at a refresh look, UTC, to a tenth of a second) is later than TIME
+# ($EPOCHREALTIME).  The query itself counts as a read, so the agent's next
+# look gathers: this waits one look, not a fixed guess at one.
+refreshed_after() {
+	local v t re='([0-9]+)-([0-9]+)-([0-9]+),([0-9]+):([0-9]+):([0-9]+)\.([0-9]),\+0:0'
+	v=$(get xdmHostLastRefresh.0)
+	[[ $v =~ $re ]] || return 1
+	local r=("${BASH_REMATCH[@]}")
+	us_of t "$1"
+	(( ( ($(days_of "${r[1]}" "$((10#${r[2]}))" "$((10#${r[3]}))") * 86400 + 10#${r[4]} * 3600 + 10#${r[5]} * 60 + 10#${r[6]}) * 10 + ${r[7]}) * 100000 > t ))
+}
+# after_refresh TIME: waits until the agent has gathered at a look after
+# TIME (what it serves was read after TIME); says so when it did not
+after_refresh() {
+	wait_for "$(scaled 5)" refreshed_after "$1" ||
+		say "no refresh gathering after $1 within $(scaled 5) s (xdmHostLastRefresh [$(get xdmHostLastRefresh.0)])"
+}
 
 # --- snmpd: the AgentX master, UDP on loopback only ---------------------------
 cat > "$W/snmpd.conf" <<EOC
@@ -253,13 +301,14 @@ snmptrapd -f -C -c "$W/snmptrapd.conf" -Lf "$W/snmptrapd.log" "${MIBOPTS[@]}" ud
 TRAPD_PID=$!
 . "$P/control.sh"
 . "$P/vmmib.sh"
-start_snmpd() {
+launch_snmpd() {
 	rm -f "$W/snmpd.pid"
 	SNMP_PERSISTENT_DIR=$W/snmpd-persist snmpd -f -C -c "$W/snmpd.conf" -Lf "$W/snmpd.log" \
 		-p "$W/snmpd.pid" "${MIBOPTS[@]}" >>"$W/snmpd.stderr" 2>&1 &
 	SNMPD_PID=$!
-	wait_for "$(scaled 15)" snmpget -v2c -c public -t 1 -r 0 -On "$ADDR" .1.3.6.1.2.1.1.3.0
 }
+snmpd_answers() { wait_for "$(scaled 15)" snmpget -v2c -c public -t 1 -r 0 -On "$ADDR" .1.3.6.1.2.1.1.3.0; }
+start_snmpd() { launch_snmpd; snmpd_answers; }
 stop_pid() {	# stop_pid PID: SIGTERM, waits, returns the exit status
 	local rc=0
 	kill -TERM "$1" 2>/dev/null || return 0
@@ -294,6 +343,8 @@ cleanup() {
 	done
 }
 trap cleanup EXIT
+# snmpd starts while dom0 is prepared below
+launch_snmpd
 
 # xl info, read once: XL_INFO[key] (xlinfo_of TEXT also reads a later one)
 declare -A XL_INFO
@@ -307,15 +358,15 @@ xlinfo_of() {
 }
 xlinfo_of "$(xl info)"
 xlinfo() { printf '%s\n' "${XL_INFO[$1]:-}"; }
-say "=== xensnmpd on real Xen: $(xlinfo xen_version), dom0 $(uname -r), host name $(hostname)"
+read -r dom0_release </proc/sys/kernel/osrelease
+say "=== xensnmpd on real Xen: $(xlinfo xen_version), dom0 $dom0_release, host name $HOSTNAME"
 say "emulation speed: calibration loop ${CALIB}s (0.25 s on a quiet host): bounds x$SLOW (at most 4)"
-xl list
 
 # dom0 as a host boots it: the backend drivers loaded, a bridge for the guests
 BRIDGE=xenbr-test
 modprobe -a xen-netback xen-blkback bridge loop >"$W/modprobe.log" 2>&1 || say "modprobe: $(cat "$W/modprobe.log")"
-ip link add "$BRIDGE" type bridge && ip addr add 10.99.0.1/24 dev "$BRIDGE" && ip link set "$BRIDGE" up ||
-	fail "cannot make the bridge $BRIDGE in dom0"
+printf '%s\n' "link add $BRIDGE type bridge" "addr add 10.99.0.1/24 dev $BRIDGE" "link set $BRIDGE up" |
+	ip -batch - || fail "cannot make the bridge $BRIDGE in dom0"
 # The guests' vif hotplug script.  libxl gives a hotplug script 40 s,
 # compiled in; Debian's vif-bridge runs many programs (locking,
 # logging, iptables), which under a loaded emulation took longer and made
@@ -338,7 +389,7 @@ chmod 755 "$VIF_SCRIPT"
 
 # --- 1. root agent -----------------------------------------------------------
 say "=== root agent"
-if start_snmpd; then pass "snmpd (AgentX master) answers"; else
+if snmpd_answers; then pass "snmpd (AgentX master) answers"; else
 	fail "snmpd does not answer"; cat "$W/snmpd.log" "$W/snmpd.stderr"; exit 1
 fi
 start_agent root
@@ -346,32 +397,34 @@ if wait_for "$(scaled 20)" agent_serves; then pass "root agent serves XEN-DOMAIN
 	fail "root agent does not serve"; tail -n 30 "$W/root/agent.log" "$W/root/agent.stderr"; exit 1
 fi
 ROOT_LOG=$W/root/agent.log
-check_match "agent log: xenstore connected" 'xenstore: connected via' "$(grep -m1 'xenstore: connected' "$ROOT_LOG")"
+check_match "agent log: xenstore connected" 'xenstore: connected via' "$(first_line "$ROOT_LOG" 'xenstore: connected')"
 
-check_eq "xdmHostName = hostname" "$(hostname)" "$(getstr xdmHostName.0)"
-check_eq "xdmHostAccessMode as root" readWrite "$(get xdmHostAccessMode.0)"
+# the host's scalars in one request (each request here is a fork of this
+# shell, a large share of a second in this dom0)
+mapfile -t hv <<<"$(getmany qv xdmHostName.0 xdmHostAccessMode.0 xdmHostSnapshotState.0 \
+	xdmHostRefreshInterval.0 xdmHostUnavailable.0 xdmHostXenVersion.0 xdmHostCpus.0 \
+	xdmHostCpuMHz.0 xdmHostTotalMemory.0 xdmHostFreeMemory.0)"
+check_eq "xdmHostName = hostname" "$HOSTNAME" "${hv[0]:-}"
+check_eq "xdmHostAccessMode as root" readWrite "${hv[1]:-}"
 ROOT_DRIVERS=$(bits xdmHostDrivers.0)
 check_match "xdmHostDrivers has xenstore(0)" 'xenstore\(0\)' "$ROOT_DRIVERS"
-check_eq "xdmHostSnapshotState" fresh "$(get xdmHostSnapshotState.0)"
-check_eq "xdmHostRefreshInterval" 1 "$(get xdmHostRefreshInterval.0)"
-wait_for "$(scaled 3)" count_matches
-check_eq "xdmHostDomainCount = xl list" "$(xl_count)" "$(get xdmHostDomainCount.0)"
-say "xdmHostUnavailable: $(get xdmHostUnavailable.0)"
+check_eq "xdmHostSnapshotState" fresh "${hv[2]:-}"
+check_eq "xdmHostRefreshInterval" 1 "${hv[3]:-}"
+check_count "xdmHostDomainCount = xl list"
+say "xdmHostUnavailable: ${hv[4]:-}"
 
 # the hypervisor's figures: checked only where the agent serves them
-optional() {	# optional OBJECT DESCRIPTION EXPECTED-REGEX
-	local v
-	v=$(get "$1.0")
-	if [[ $v == *"No Such"* ]]; then skip "$1: skipped: not served yet"; return; fi
-	check_match "$2" "$3" "$v"
+optional() {	# optional OBJECT VALUE DESCRIPTION EXPECTED-REGEX
+	if [[ $2 == *"No Such"* ]]; then skip "$1: skipped: not served yet"; return; fi
+	check_match "$3" "$4" "$2"
 }
-optional xdmHostXenVersion "xdmHostXenVersion = xl info xen_version" \
-	"^\"?$(xlinfo xen_major)\.$(xlinfo xen_minor)"
-optional xdmHostCpus "xdmHostCpus = xl info nr_cpus" "^$(xlinfo nr_cpus)$"
+optional xdmHostXenVersion "${hv[5]:-}" "xdmHostXenVersion = xl info xen_version" \
+	"^$(xlinfo xen_major)\.$(xlinfo xen_minor)"
+optional xdmHostCpus "${hv[6]:-}" "xdmHostCpus = xl info nr_cpus" "^$(xlinfo nr_cpus)$"
 mhz=$(xlinfo cpu_mhz)
-optional xdmHostCpuMHz "xdmHostCpuMHz = xl info cpu_mhz" "^${mhz%%.*}$"
-optional xdmHostTotalMemory "xdmHostTotalMemory = xl info total_memory (MiB)" "^$(xlinfo total_memory)$"
-fm=$(get xdmHostFreeMemory.0)
+optional xdmHostCpuMHz "${hv[7]:-}" "xdmHostCpuMHz = xl info cpu_mhz" "^${mhz%%.*}$"
+optional xdmHostTotalMemory "${hv[8]:-}" "xdmHostTotalMemory = xl info total_memory (MiB)" "^$(xlinfo total_memory)$"
+fm=${hv[9]:-}
 if [[ $fm == *"No Such"* ]]; then skip "xdmHostFreeMemory: skipped: not served yet"
 else
 	xlinfo_of "$(xl info)"; xf=$(xlinfo free_memory)
@@ -454,16 +507,14 @@ check_guest() {
 	check_eq "$name: the row's index is xl's domid" "$id" "$sid"
 	want=$(jfield "$json" uuid); want=${want//-/}; want=${want^^}
 	check_eq "$name: xdmDomainUUID = xl uuid" "$want" "$(hexoctets "$UUID_OID.$id")"
-	check_eq "$name: xdmDomainMemTarget (KiB) = xl target_memkb" "$(jfield "$json" target_memkb)" \
-		"$(get "xdmDomainMemTarget.$id")"
-	check_eq "$name: xdmDomainMemMax (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" \
-		"$(get "xdmDomainMemMax.$id")"
-	check_eq "$name: xdmDomainVcpusMax = xl max_vcpus" "$(jfield "$json" max_vcpus)" \
-		"$(get "xdmDomainVcpusMax.$id")"
-	check_eq "$name: xdmDomainVcpusOnline = xl avail_vcpus" "$(javail "$json")" \
-		"$(get "xdmDomainVcpusOnline.$id")"
-	local st
-	st=$(get "xdmDomainState.$id")
+	local v=() st
+	mapfile -t v <<<"$(getmany qv "xdmDomainMemTarget.$id" "xdmDomainMemMax.$id" \
+		"xdmDomainVcpusMax.$id" "xdmDomainVcpusOnline.$id" "xdmDomainState.$id")"
+	check_eq "$name: xdmDomainMemTarget (KiB) = xl target_memkb" "$(jfield "$json" target_memkb)" "${v[0]:-}"
+	check_eq "$name: xdmDomainMemMax (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" "${v[1]:-}"
+	check_eq "$name: xdmDomainVcpusMax = xl max_vcpus" "$(jfield "$json" max_vcpus)" "${v[2]:-}"
+	check_eq "$name: xdmDomainVcpusOnline = xl avail_vcpus" "$(javail "$json")" "${v[3]:-}"
+	st=${v[4]:-}
 	if [[ $st == unknown || $st == *"No Such"* ]]; then
 		skip "$name: xdmDomainState [$st]: skipped: not served yet (needs the hypervisor)"
 	else
@@ -496,6 +547,15 @@ within_3s() {
 	(( $1 / 1000 > b - 3000000 && $1 / 1000 < c + 3000000 ))
 }
 
+# xl_lists: xl list and xl vcpu-list, run side by side, into XL_L and XL_V
+xl_lists() {
+	local pid
+	xl list >"$W/xl-list.out" 2>/dev/null &
+	pid=$!
+	XL_V=$(xl vcpu-list)
+	wait "$pid"
+	XL_L=$(<"$W/xl-list.out")
+}
 # check_hv NAME...: the hypervisor-backed columns of each domain against
 # xl list and xl vcpu-list.  CPU times move on: the agent serves its last
 # gathering's reading, and a query makes the next tick gather.  So: xl's
@@ -506,14 +566,14 @@ check_hv() {
 	local name id mem t0 v st time after ours n_ours k=0 want cols=() vals=()
 	local list vlist list2 vlist2 states rows
 	local -A ID MEM T0
-	list=$(xl list); vlist=$(xl vcpu-list)
+	xl_lists; list=$XL_L vlist=$XL_V
 	for name in "$@"; do
 		read -r _ id mem _ _ t0 <<<"$(xl_rows "$list" "$name")"
 		ID[$name]=$id MEM[$name]=$mem T0[$name]=$t0
 		cols+=("xdmDomainCpuTime.$id")
 	done
 	getmany qv "${cols[@]}" >/dev/null	# the query that makes the next tick gather
-	snooze 1.5
+	after_refresh "$EPOCHREALTIME"
 	cols=()
 	for name in "$@"; do
 		id=${ID[$name]}
@@ -524,7 +584,7 @@ check_hv() {
 	done
 	mapfile -t vals <<<"$(getmany qv "${cols[@]}")"
 	states=$(q S walk q XEN-DOMAIN-MIB::xdmVcpuState)
-	list2=$(xl list); vlist2=$(xl vcpu-list)
+	xl_lists; list2=$XL_L vlist2=$XL_V
 	for name in "$@"; do
 		id=${ID[$name]}
 		ours=${vals[k++]:-}
@@ -608,13 +668,11 @@ if xl_create xvm-running; then
 	t1=$EPOCHREALTIME
 	check_guest xvm-running "$t1" "running|blocked"
 	pass "xl create xvm-running ($(diff_s "$t" "$t1")s)"
-	snooze 1.5	# a refresh after the guest started
 	check_hv xvm-running Domain-0
 else fail "xl create xvm-running"; cat "$W/xl-create-xvm-running.log"; fi
-wait_for "$(scaled 3)" count_matches
-check_eq "xdmHostDomainCount = xl list, with guests" "$(xl_count)" "$(get xdmHostDomainCount.0)"
-XL_LIST=$(xl list); printf '%s\n' "$XL_LIST"
-if [ -n "$(xl_rows "$XL_LIST" xvm-running)" ] && wait_for "$(scaled 60)" has_line /var/log/xen/console/guest-xvm-running.log "guest: up"; then
+check_count "xdmHostDomainCount = xl list, with guests"
+printf '%s\n' "$CM_LIST"
+if [ -n "$(xl_rows "$CM_LIST" xvm-running)" ] && wait_for "$(scaled 60)" has_line /var/log/xen/console/guest-xvm-running.log "guest: up"; then
 	pass "xvm-running boots its userspace"
 else fail "xvm-running did not boot (console: /var/log/xen/console/guest-xvm-running.log)"; fi
 check_match "xvm-running still running" '^xvm-running ' "$(xl_rows "$(xl list 2>&1)" xvm-running)"
@@ -661,7 +719,7 @@ check_vif_counters() {	# check_vif_counters LABEL DOMID: xdmVif{Rx,Tx}{Packets,B
 				[ "${a[$k]}" -le "${c[$k]}" ] || ok=0
 		done
 		[ "$ok" = 1 ] && break
-		snooze 1.5	# the agent's next refresh
+		after_refresh "$EPOCHREALTIME"	# the agent's next reading
 	done
 	for k in 0 1 2 3; do
 		if [[ ${a[$k]:-} =~ ^[0-9]+$ ]] && [ -n "${b[$k]}" ] && [ "${a[$k]}" -ge "${b[$k]}" ] &&
@@ -672,6 +730,7 @@ check_vif_counters() {	# check_vif_counters LABEL DOMID: xdmVif{Rx,Tx}{Packets,B
 		fi
 	done
 }
+declare -A BACKEND_OF
 check_devices() {	# check_devices DOMID LABEL: every device column against its source
 	local id=$1 lbl=$2 be vbe sys v want vals=() bev=()
 	be=/local/domain/0/backend/vif/$id/0
@@ -679,8 +738,11 @@ check_devices() {	# check_devices DOMID LABEL: every device column against its s
 	# (a here-string: dom0's root has no /dev/fd for process substitution)
 	mapfile -t vals <<<"$(getmany qve xdmVifMac.$id.0 xdmVifBridge.$id.0 xdmVifIfName.$id.0 \
 		xdmVifScript.$id.0 xdmVifState.$id.0)"
-	# the backend's nodes, read by one xenstore-read (one per line)
-	mapfile -t bev <<<"$(xenstore-read "$be/mac" "$be/bridge" "$be/script" "$be/state" 2>/dev/null)"
+	# the backend's nodes, read by one xenstore-read (one per line), once:
+	# dom0's, nothing in the scenario changes them (a later check that
+	# sees other values served fails against this reading)
+	[ "${BACKEND_OF[$id]:-}" ] || BACKEND_OF[$id]=$(xenstore-read "$be/mac" "$be/bridge" "$be/script" "$be/state" 2>/dev/null)
+	mapfile -t bev <<<"${BACKEND_OF[$id]}"
 	check_eq "$lbl: xdmVifMac = backend mac" "${bev[0]:-}" "$(macnorm "${vals[0]:-}")"
 	check_eq "$lbl: xdmVifBridge = backend bridge" "${bev[1]:-}" "${vals[1]:-}"
 	check_eq "$lbl: xdmVifIfName = the backend netdev" "vif$id.0" "${vals[2]:-}"
@@ -704,21 +766,24 @@ check_devices() {	# check_devices DOMID LABEL: every device column against its s
 }
 rid=$(xl domid xvm-running 2>/dev/null)
 if [ -n "$rid" ]; then
+	# RFC 7666 VM-MIB against xl, with Domain-0 and both guests up, while
+	# xvm-running's traffic goes on (it checks no counter)
+	vmmib_checks
+	# the guest of the control checks is built and boots while the next
+	# checks run
+	control_guest_create
 	for w in net ${DISK:+disk}; do
 		wait_for "$(scaled 30)" has_line /var/log/xen/console/guest-xvm-running.log "guest: $w done" ||
 			fail "xvm-running did not finish its $w traffic (guest console: $(tail -n 3 /var/log/xen/console/guest-xvm-running.log | tr '\n' '|'))"
 	done
+	NET_DONE_T=$EPOCHREALTIME
 	# who may write what: the trust table in docs/trust.md is read off these
 	# (the guest's home whole: device/, data/, name, memory, cpu, vm, control)
 	for d in /local/domain/$rid /local/domain/0/backend/vif/$rid /local/domain/0/backend/vbd/$rid /libxl/$rid; do
 		echo "== $d"; xenstore-ls -p "$d" 2>&1
 	done > /xentest/out/xenstore-permissions.txt
-	snooze 1.5	# a refresh after the counters stopped
+	after_refresh "$NET_DONE_T"	# read after the counters stopped
 	check_devices "$rid" "xvm-running"
-	# RFC 7666 VM-MIB against xl, with Domain-0 and both guests up
-	vmmib_checks
-	# the guest of the control checks boots while the next checks run
-	control_guest_create
 	# what the guest can write, written as it would: its frontend's backend
 	# pointer (to dom0's own backend of another kind, to its own data/, with
 	# .. and //) and fabricated details under data/; nothing of it may be served
@@ -732,7 +797,7 @@ if [ -n "$rid" ]; then
 		"/local/domain/0/backend/vif/$rid/0/../../../../$rid/data/fake" "/local/domain//$rid/data/fake"; do
 		xenstore-write "$fe/backend" "$target" "$fe/mac" 00:16:3e:66:66:66 \
 			"/local/domain/$rid/device/vbd/$DISK_DEVID/backend" "$target"
-		snooze 1.5	# the agent has seen the writes
+		after_refresh "$EPOCHREALTIME"	# the agent has seen the writes
 		check_devices "$rid" "guest points its frontends at $target"
 	done
 fi
@@ -745,7 +810,9 @@ IDLE_S=60
 idle_wall=0
 xs_pid=$(pidof oxenstored xenstored 2>/dev/null | awk '{ print $1 }')
 # xvm-ctl's boot is over before the window opens (its devices connect)
-[ -z "$CTL_UUID" ] || wait_for "$(scaled 60)" ctl_guest_up || say "xvm-ctl not up before the idle figure"
+if control_guest_created; then
+	wait_for "$(scaled 60)" ctl_guest_up || say "xvm-ctl not up before the idle figure"
+fi
 if [ -n "$xs_pid" ]; then
 	a0=$(idle_ticks "$AGENT_PID") x0=$(idle_ticks "$xs_pid") t=$EPOCHREALTIME
 	snooze "$IDLE_S"
@@ -757,12 +824,29 @@ fi
 
 control_checks
 
+# nonroot_access: the xenstore socket's group access for part 4's agent
+XS_SOCK=/run/xenstored/socket
+perms() { local l out=""; while read -r l; do out+="$l;"; done <<<"$(stat -c '%A %U %G %n' "$@")"; printf '%s\n' "$out"; }
+nonroot_access() {
+	say "before: $(perms /run/xenstored "$XS_SOCK")"
+	chgrp "$XS_GROUP" /run/xenstored "$XS_SOCK"
+	chmod g+x /run/xenstored
+	chmod g+rw "$XS_SOCK"
+	say "after:  $(perms /run/xenstored "$XS_SOCK")"
+	say "/dev/xen: $(perms /dev/xen/*)"
+}
+
 # --- 3. master agent restart --------------------------------------------------
 say "=== snmpd restart"
 # the agent pings the master every 5 s and reconnects when it is gone
 t=$EPOCHREALTIME
 stop_pid "$SNMPD_PID"; SNMPD_PID=
 if start_snmpd; then pass "snmpd restarted"; else fail "snmpd does not restart"; fi
+# while the agent's ping finds the new master: the xenstore socket's group
+# access for the unprivileged agent of part 4 (it touches neither this
+# agent's connection nor snmpd), and xl's domain names
+nonroot_access
+xl_now=$(xl_names | tr '\n' ' ')
 lim=$((15 + $(scaled 5)))	# three of the agent's pings, then the query
 if wait_for "$lim" agent_serves; then pass "agent serves again: query sent $(diff_s "$t" "$POLL_T")s after snmpd stopped (limit $lim s)"
 else fail "agent does not serve within $lim s of the snmpd restart"; fi
@@ -770,20 +854,13 @@ check_eq "agent still running" 0 "$(kill -0 "$AGENT_PID" 2>/dev/null; echo $?)"
 # the SNMPv3 client learns the restarted engine's boots and time anew, as a
 # new snmpget would
 q_stop V; q_start V "${V3[@]}" "$ADDR"
-check_eq "domain names after the restart" "$(xl_names | tr '\n' ' ')" "$(served_names | tr '\n' ' ')"
+check_eq "domain names after the restart" "$xl_now" "$(served_names | tr '\n' ' ')"
 
 rc=0; stop_pid "$AGENT_PID" || rc=$?; AGENT_PID=
 check_eq "root agent exits 0 on SIGTERM" 0 "$rc"
 
 # --- 4. unprivileged agent: group access to the xenstore socket only ---------------
 say "=== non-root agent ($MON_USER)"
-XS_SOCK=/run/xenstored/socket
-say "before: $(ls -ld /run/xenstored "$XS_SOCK" | awk '{ print $1, $3, $4, $NF }' | tr '\n' ';')"
-chgrp "$XS_GROUP" /run/xenstored "$XS_SOCK"
-chmod g+x /run/xenstored
-chmod g+rw "$XS_SOCK"
-say "after:  $(ls -ld /run/xenstored "$XS_SOCK" | awk '{ print $1, $3, $4, $NF }' | tr '\n' ';')"
-say "/dev/xen: $(ls -l /dev/xen | awk 'NR > 1 { print $1, $3, $4, $NF }' | tr '\n' ';')"
 uid=$(id -u "$MON_USER"); gid=$(id -g "$MON_USER")
 groups=$(id -G "$MON_USER" | tr ' ' ',')
 say "running as $(id "$MON_USER")"
@@ -792,19 +869,21 @@ NR_LOG=$W/nonroot/agent.log
 if wait_for "$(scaled 20)" agent_serves; then pass "non-root agent serves XEN-DOMAIN-MIB"; else
 	fail "non-root agent does not serve"; tail -n 30 "$NR_LOG" "$W/nonroot/agent.stderr"
 fi
-check_eq "agent process runs as $MON_USER" "$MON_USER" "$(ps -o user= -p "$AGENT_PID" 2>/dev/null | tr -d ' ')"
-check_match "non-root log: read-only mode" 'read-only' "$(grep -m1 -i 'read-only' "$NR_LOG")"
-check_match "non-root log: xenstore connected" 'xenstore: connected via' "$(grep -m1 'xenstore: connected' "$NR_LOG")"
+# (the real user id, from /proc: ps is one more program started)
+ruid=""; while read -r k v _; do [ "$k" = Uid: ] && ruid=$v; done <"/proc/$AGENT_PID/status"
+check_eq "agent process runs as $MON_USER (uid $uid)" "$uid" "$ruid"
+check_match "non-root log: read-only mode" 'read-only' "$(first_line "$NR_LOG" 'read-only')"
+check_match "non-root log: xenstore connected" 'xenstore: connected via' "$(first_line "$NR_LOG" 'xenstore: connected')"
 check_eq "xdmHostAccessMode as non-root" readOnly "$(get xdmHostAccessMode.0)"
 control_readonly_checks
 check_match "xdmHostDrivers has xenstore(0)" 'xenstore\(0\)' "$(bits xdmHostDrivers.0)"
 check_eq "xdmHostSnapshotState" fresh "$(get xdmHostSnapshotState.0)"
-wait_for "$(scaled 3)" count_matches
-check_eq "xdmHostDomainCount = xl list" "$(xl_count)" "$(get xdmHostDomainCount.0)"
-check_eq "domain names = xl list" "$(xl_names | tr '\n' ' ')" "$(served_names | tr '\n' ' ')"
-pid=$(xl domid xvm-paused 2>/dev/null)
-[ -z "$pid" ] || check_eq "xvm-paused: xdmDomainMemTarget (KiB)" \
-	"$(jfield "$(xl list -l xvm-paused)" target_memkb)" "$(get "xdmDomainMemTarget.$pid")"
+check_count "xdmHostDomainCount = xl list"
+check_eq "domain names = xl list" "$(xl_names_of "$CM_LIST" | tr '\n' ' ')" "$(served_names | tr '\n' ' ')"
+read -r _ pid _ <<<"$(xl_rows "$CM_LIST" xvm-paused)"
+# (xl list -l as check_guest read it: nothing changes a paused guest's target)
+[ -z "$pid" ] || check_eq "xvm-paused: xdmDomainMemTarget (KiB) = xl target_memkb" \
+	"$(jfield "${XL_JSON[xvm-paused]:-}" target_memkb)" "$(get "xdmDomainMemTarget.$pid")"
 unav=$(get xdmHostUnavailable.0)
 check_match "xdmHostUnavailable says control is read-only" 'read-only' "$unav"
 say "xdmHostUnavailable: $unav"
@@ -825,8 +904,7 @@ if [ -n "$pid" ]; then
 	if wait_for 2 absent "xdmDomainName.$pid"; then
 		pass "xvm-paused's row (domid $pid) gone: seen by a query sent $(diff_s "$t" "$POLL_T")s after xl destroy (limit 2 s), answered after $(since "$t")s"
 	else fail "xvm-paused's row (domid $pid) still there 2 s after xl destroy: [$(get "xdmDomainName.$pid")]"; fi
-	wait_for "$(scaled 3)" count_matches
-	check_eq "xdmHostDomainCount after destroy" "$(xl_count)" "$(get xdmHostDomainCount.0)"
+	check_count "xdmHostDomainCount after destroy"
 fi
 say "non-root agent log:"; sed 's/^/  | /' "$NR_LOG"
 rc=0; stop_pid "$AGENT_PID" || rc=$?; AGENT_PID=

@@ -7,6 +7,28 @@
 
 # (queries through scenario.sh's q: snmpq S loads VM-MIB too)
 vmget() { q S get qv "VM-MIB::$1"; }
+# vmgetmany COLUMN.INDEX...: the values, one a line, from one request
+vmgetmany() {
+	local a=() c l
+	for c in "$@"; do a+=("VM-MIB::$c"); done
+	while IFS= read -r l; do
+		l=${l#\"}; printf '%s\n' "${l%\"}"
+	done <<<"$(q S get qv "${a[@]}")"
+}
+# vm_xl_lists NAME...: xl block-list and xl network-list of each guest,
+# started side by side (each xl call takes a large share of a second
+# here) into $W/vm-block-NAME and $W/vm-net-NAME; vm_check_one waits
+vm_xl_lists() {
+	local name
+	for name in "$@"; do
+		[ "$name" = Domain-0 ] && continue
+		xl block-list "$name" >"$W/vm-block-$name" 2>/dev/null &
+		VM_XL_PIDS+=("$!")
+		xl network-list "$name" >"$W/vm-net-$name" 2>/dev/null &
+		VM_XL_PIDS+=("$!")
+	done
+}
+VM_XL_PIDS=()
 vmrows() {	# vmrows COLUMN PREFIX: the instances of COLUMN under PREFIX (e.g. "5.")
 	local o n=0
 	while read -r o _; do [[ $o == "$1.$2"* ]] && n=$((n + 1)); done <<<"$(q S walk qs "VM-MIB::$1")"
@@ -45,27 +67,32 @@ vm_oper_of_xl() {
 # once (VM_LIST, VM_VCPUS), and xl list once more after the checks
 # (VM_LIST_AFTER, for the upper bound of a CPU time)
 vm_check_one() {
-	local name=$1 domid json uuid idx st mem vcpus secs ours n dev mac vif list
+	local name=$1 domid json uuid idx st mem vcpus secs ours n dev mac vif list vals=()
 	read -r _ domid mem vcpus st secs <<<"$(xl_rows "$VM_LIST" "$name")"
 	[ -n "$domid" ] || { fail "VM-MIB: $name: not in xl list"; return; }
-	# a guest's config as check_guest read it, when it is the same domain
-	json=${XL_JSON[$name]:-}
-	[ "$(jfield "$json" domid)" = "$domid" ] || json=$(xl list -l "$name" 2>/dev/null)
 	if [ "$domid" = 0 ]; then
 		idx=1
 	else
+		# a guest's config as check_guest read it, when it is the same domain
+		json=${XL_JSON[$name]:-}
+		[ "$(jfield "$json" domid)" = "$domid" ] || json=$(xl list -l "$name" 2>/dev/null)
 		uuid=$(jfield "$json" uuid)
 		idx=$(vm_index "$uuid" "$VM_MAP")
 		[ -n "$idx" ] || { fail "VM-MIB: $name ($uuid) not in vmTable"; return; }
 	fi
-	check_eq "VM-MIB: $name: vmName" "$name" "$(vmget "vmName.$idx")"
-	check_eq "VM-MIB: $name: vmOperState from xl's state $st" "$(vm_oper_of_xl "$st")" "$(vmget "vmOperState.$idx")"
-	check_eq "VM-MIB: $name: vmCurMem (KiB) / 1024 = xl list Mem (MiB)" "$mem" "$(( $(vmget "vmCurMem.$idx") / 1024 ))"
-	check_eq "VM-MIB: $name: vmCurCpuNumber = xl list VCPUs" "$vcpus" "$(vmget "vmCurCpuNumber.$idx")"
-	check_eq "VM-MIB: $name: vmMemUnit" 1024 "$(vmget "vmMemUnit.$idx")"
+	# the row's columns in one request
+	mapfile -t vals <<<"$(vmgetmany "vmName.$idx" "vmOperState.$idx" "vmCurMem.$idx" \
+		"vmCurCpuNumber.$idx" "vmMemUnit.$idx" "vmMaxMem.$idx" "vmMaxCpuNumber.$idx" "vmCpuTime.$idx")"
+	check_eq "VM-MIB: $name: vmName" "$name" "${vals[0]:-}"
+	check_eq "VM-MIB: $name: vmOperState from xl's state $st" "$(vm_oper_of_xl "$st")" "${vals[1]:-}"
+	ours=${vals[2]:-}
+	[[ $ours =~ ^[0-9]+$ ]] && ours=$((ours / 1024))
+	check_eq "VM-MIB: $name: vmCurMem (KiB) / 1024 = xl list Mem (MiB)" "$mem" "$ours"
+	check_eq "VM-MIB: $name: vmCurCpuNumber = xl list VCPUs" "$vcpus" "${vals[3]:-}"
+	check_eq "VM-MIB: $name: vmMemUnit" 1024 "${vals[4]:-}"
 	if [ "$domid" != 0 ]; then
-		check_eq "VM-MIB: $name: vmMaxMem (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" "$(vmget "vmMaxMem.$idx")"
-		check_eq "VM-MIB: $name: vmMaxCpuNumber = xl max_vcpus" "$(jfield "$json" max_vcpus)" "$(vmget "vmMaxCpuNumber.$idx")"
+		check_eq "VM-MIB: $name: vmMaxMem (KiB) = xl max_memkb" "$(jfield "$json" max_memkb)" "${vals[5]:-}"
+		check_eq "VM-MIB: $name: vmMaxCpuNumber = xl max_vcpus" "$(jfield "$json" max_vcpus)" "${vals[6]:-}"
 		local u=${uuid//-/} i v served=""
 		while read -r i v; do [ "$i" = "$idx" ] && served=$v; done <<<"$VM_MAP"
 		check_eq "VM-MIB: $name: vmUUID = xl uuid" "${u^^}" "$served"
@@ -74,13 +101,15 @@ vm_check_one() {
 	# meanwhile, and the agent serves its last gathering's reading (the
 	# queries above made each tick gather): between xl's reading before
 	# and the one after the checks, give or take 3 s
-	ours=$(vmget "vmCpuTime.$idx")
+	ours=${vals[7]:-}
 	VM_CPU_CHECKS+=("$name $ours $secs")
 	n=$(lines_of "$(xl_rows "$VM_VCPUS" "$name")")
 	check_eq "VM-MIB: $name: a vmCpuTable row per vCPU of xl vcpu-list" "$n" "$(vmrows vmCpuCoreTime "$idx.")"
 	[ "$domid" = 0 ] && return
-	# (each xl call takes seconds under emulation: one of each)
-	list=$(body_of "$(xl block-list "$name" 2>/dev/null)")
+	# (each xl call takes seconds under emulation: one of each, started
+	# side by side by vm_xl_lists)
+	((${#VM_XL_PIDS[@]})) && { wait "${VM_XL_PIDS[@]}"; VM_XL_PIDS=(); }
+	list=$(body_of "$(<"$W/vm-block-$name")")
 	n=$(lines_of "$list")
 	check_eq "VM-MIB: $name: a vmStorageTable row per xl block-list disk" "$n" "$(vmrows vmStorageAccess "$idx.")"
 	while read -r dev _; do
@@ -88,7 +117,7 @@ vm_check_one() {
 		check_match "VM-MIB: $name: disk $dev: vmStorageAccess" '^(readwrite|readonly)$' "$(vmget "vmStorageAccess.$idx.$dev")"
 	done <<<"$list"
 	# xl network-list: Idx BE Mac-Addr. handle state ...
-	list=$(body_of "$(xl network-list "$name" 2>/dev/null)")
+	list=$(body_of "$(<"$W/vm-net-$name")")
 	n=$(lines_of "$list")
 	check_eq "VM-MIB: $name: a vmNetworkTable row per xl network-list vif" "$n" "$(vmrows vmNetworkPhysAddress "$idx.")"
 	while read -r dev _ mac _; do
@@ -121,7 +150,9 @@ vm_cpu_checks() {	# the CPU times vm_check_one read, against xl list after them
 vmmib_checks() {	# vmmib_checks [GUEST-TO-REBOOT]
 	local name uuid idx old_id t0 up
 	say "=== VM-MIB (RFC 7666)"
-	VM_LIST=$(xl list) VM_VCPUS=$(xl vcpu-list) VM_CPU_CHECKS=() VM_MAP=$(vm_map)
+	VM_LIST=$(xl list)
+	vm_xl_lists $(xl_names_of "$VM_LIST")
+	VM_VCPUS=$(xl vcpu-list) VM_CPU_CHECKS=() VM_MAP=$(vm_map)
 	check_eq "VM-MIB: vmNumber = xl list" "$(( $(lines_of "$VM_LIST") - 1 ))" "$(vmget vmNumber.0)"
 	check_eq "VM-MIB: Domain-0 is vmIndex 1" Domain-0 "$(vmget vmName.1)"
 	check_eq "VM-MIB: vmHvSoftware" Xen "$(vmget vmHvSoftware.0)"
@@ -159,6 +190,7 @@ vmmib_checks() {	# vmmib_checks [GUEST-TO-REBOOT]
 		vm_uuid_served() { [ -n "$(vm_index "$uuid")" ]; }
 		wait_for 10 vm_uuid_served || true
 		VM_LIST=$(xl list) VM_VCPUS=$(xl vcpu-list) VM_CPU_CHECKS=()
+		vm_xl_lists "$name"
 		check_eq "VM-MIB: $name: the vmIndex survives the reboot (domid $old_id to $(awk -v n="$name" '$1 == n { print $2 }' <<<"$VM_LIST"))" "$idx" "$(vm_index "$uuid")"
 		vm_check_one "$name"
 		vm_cpu_checks
