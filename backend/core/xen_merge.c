@@ -129,8 +129,11 @@ MERGE_ITEMS(struct xen_vcpu, vcpus, n_vcpus, id, merge_vcpu)
 MERGE_ITEMS(struct xen_vif, vifs, n_vifs, devid, merge_vif)
 MERGE_ITEMS(struct xen_vbd, vbds, n_vbds, devid, merge_vbd)
 
+/* Kinds of per-domain items (merge_domain's skip mask). */
+enum { ITEMS_VCPUS = 1u << 0, ITEMS_VIFS = 1u << 1, ITEMS_VBDS = 1u << 2 };
+
 static void merge_domain(struct xen_domain *dst, const struct xen_domain *src,
-			 bool augment)
+			 bool augment, unsigned skip)
 {
 	dst->sources |= src->sources;
 	take_bytes(&dst->name, &src->name);
@@ -151,9 +154,12 @@ static void merge_domain(struct xen_domain *dst, const struct xen_domain *src,
 	TAKE(XEN_DOM_HAVE_VCPUS_MAX, vcpus_max);
 	TAKE(XEN_DOM_HAVE_CPU_TIME, cpu_time_ns);
 	TAKE(XEN_DOM_HAVE_START_TIME, start_time);
-	merge_vcpus(dst, src, augment);
-	merge_vifs(dst, src, augment);
-	merge_vbds(dst, src, augment);
+	if (!(skip & ITEMS_VCPUS))
+		merge_vcpus(dst, src, augment);
+	if (!(skip & ITEMS_VIFS))
+		merge_vifs(dst, src, augment);
+	if (!(skip & ITEMS_VBDS))
+		merge_vbds(dst, src, augment);
 }
 
 static void merge_host(struct xen_host *dst, const struct xen_host *src)
@@ -181,6 +187,39 @@ static void merge_host(struct xen_host *dst, const struct xen_host *src)
 static bool augments_only(const struct xen_snapshot *view)
 {
 	return view->sources == XEN_SRC_DOM0_STATS;
+}
+
+/*
+ * The kind of items that only one part has, a primary one: the merged
+ * domain borrows that part's array instead of copying it, as it borrows
+ * the strings (xen_domain.parts; a dom0-statistics view adds counters to
+ * the devices, so with it the devices are merged copies).  Returns the
+ * ITEMS_* bits borrowed; *from[k] is the part lending kind k.
+ */
+static unsigned single_holders(struct xen_domain *const *parts,
+			       struct xen_snapshot *const *views, size_t n_views,
+			       size_t from[3])
+{
+	size_t counts[3] = { 0 }, v, k;
+	unsigned mask = 0;
+
+	for (v = 0; v < n_views; v++) {
+		size_t n[3];
+
+		if (!parts[v])
+			continue;
+		n[0] = parts[v]->n_vcpus, n[1] = parts[v]->n_vifs, n[2] = parts[v]->n_vbds;
+		for (k = 0; k < 3; k++) {
+			if (!n[k])
+				continue;
+			counts[k]++;
+			from[k] = augments_only(views[v]) ? n_views : v;
+		}
+	}
+	for (k = 0; k < 3; k++)
+		if (counts[k] == 1 && from[k] < n_views)
+			mask |= 1u << k;
+	return mask;
 }
 
 /* Whether prev_dom was merged from exactly these parts (view order). */
@@ -255,12 +294,21 @@ struct xen_snapshot *xen_merge_views(struct xen_snapshot *const *views,
 			/* nothing it is made of changed: the same object */
 			dom = xen_domain_ref(prev_dom);
 		} else if ((dom = xen_domain_new(next)) != NULL) {
+			size_t from[3];
+			unsigned lent = single_holders(parts, views, n_views, from);
+
 			for (v = 0; v < n_views; v++) {
 				if (!parts[v])
 					continue;
-				merge_domain(dom, parts[v], augments_only(views[v]));
+				merge_domain(dom, parts[v], augments_only(views[v]), lent);
 				dom->parts[v] = xen_domain_ref(parts[v]);
 			}
+			if (lent & ITEMS_VCPUS)
+				dom->vcpus = parts[from[0]]->vcpus, dom->n_vcpus = parts[from[0]]->n_vcpus;
+			if (lent & ITEMS_VIFS)
+				dom->vifs = parts[from[1]]->vifs, dom->n_vifs = parts[from[1]]->n_vifs;
+			if (lent & ITEMS_VBDS)
+				dom->vbds = parts[from[2]]->vbds, dom->n_vbds = parts[from[2]]->n_vbds;
 		}
 		if (dom && xen_snapshot_add_domain(out, dom) < 0)
 			xen_domain_unref(dom);

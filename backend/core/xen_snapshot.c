@@ -86,17 +86,33 @@ static bool is_merged(const struct xen_domain *dom)
 	return false;
 }
 
+/* Whether a merged domain's item array is a part's, borrowed (xen_merge.c). */
+static bool borrowed(const struct xen_domain *dom, const void *items)
+{
+	size_t i;
+
+	for (i = 0; items && i < XEN_MAX_PARTS; i++)
+		if (dom->parts[i] && (items == dom->parts[i]->vcpus ||
+				      items == dom->parts[i]->vifs ||
+				      items == dom->parts[i]->vbds))
+			return true;
+	return false;
+}
+
 static void domain_free(struct xen_domain *dom)
 {
 	size_t i;
 
 	if (is_merged(dom)) {
-		/* the strings are the parts' */
+		/* the strings, and the arrays it borrowed, are the parts' */
+		if (!borrowed(dom, dom->vcpus))
+			free(dom->vcpus);
+		if (!borrowed(dom, dom->vifs))
+			free(dom->vifs);
+		if (!borrowed(dom, dom->vbds))
+			free(dom->vbds);
 		for (i = 0; i < XEN_MAX_PARTS; i++)
 			xen_domain_unref(dom->parts[i]);
-		free(dom->vcpus);
-		free(dom->vifs);
-		free(dom->vbds);
 		free(dom);
 		return;
 	}
@@ -220,6 +236,23 @@ static void set_since(struct timespec *dst, const struct timespec *value)
 		*dst = *value;
 }
 
+/*
+ * A merged domain's device array that is borrowed from a part may be
+ * read through other snapshots: before one of its counters_since is
+ * written, the domain gets a copy of its own (copy on write).
+ */
+static void *own_items(const struct xen_domain *dom, void *items, size_t n,
+		       size_t size)
+{
+	void *copy;
+
+	if (!is_merged(dom) || !borrowed(dom, items))
+		return items;
+	copy = xen_calloc(n, size);
+	memcpy(copy, items, n * size);
+	return copy;
+}
+
 static bool went_back(bool known, uint64_t now, uint64_t before)
 {
 	return known && now < before;
@@ -296,17 +329,21 @@ void xen_snapshot_mark_new(struct xen_snapshot *snap,
 		set_since(&d->counters_since, p ? &p->counters_since : now);
 		for (j = 0; j < d->n_vifs; j++) {
 			const struct xen_vif *pv = find_vif(p, d->vifs[j].devid);
+			const struct timespec *since = pv && same_vif(&d->vifs[j], pv)
+				? &pv->counters_since : now;
 
-			set_since(&d->vifs[j].counters_since,
-				  pv && same_vif(&d->vifs[j], pv)
-				  ? &pv->counters_since : now);
+			if (!same_time(&d->vifs[j].counters_since, since))
+				d->vifs = own_items(d, d->vifs, d->n_vifs, sizeof(*d->vifs));
+			set_since(&d->vifs[j].counters_since, since);
 		}
 		for (j = 0; j < d->n_vbds; j++) {
 			const struct xen_vbd *pv = find_vbd(p, d->vbds[j].devid);
+			const struct timespec *since = pv && same_vbd(&d->vbds[j], pv)
+				? &pv->counters_since : now;
 
-			set_since(&d->vbds[j].counters_since,
-				  pv && same_vbd(&d->vbds[j], pv)
-				  ? &pv->counters_since : now);
+			if (!same_time(&d->vbds[j].counters_since, since))
+				d->vbds = own_items(d, d->vbds, d->n_vbds, sizeof(*d->vbds));
+			set_since(&d->vbds[j].counters_since, since);
 		}
 	}
 }

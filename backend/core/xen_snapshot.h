@@ -150,8 +150,11 @@ struct xen_domain {
 	 * reference to the domain object of each view it was built from, in
 	 * view order (NULL where a view had none), and borrows their strings:
 	 * name, os_type, vm_path and the devices' strings point into the
-	 * parts, which are immutable and live as long as it does.  All NULL
-	 * for a domain a driver built, which owns its strings.
+	 * parts, which are immutable and live as long as it does.  An array
+	 * of vCPUs, VIFs or VBDs that only one part has (a primary view's,
+	 * not statistics') is borrowed too; xen_snapshot_mark_new copies it
+	 * before writing its counters_since.  All NULL for a domain a driver
+	 * built, which owns its strings and arrays.
 	 */
 	struct xen_domain *parts[XEN_MAX_PARTS];
 };

@@ -302,8 +302,63 @@ static void test_bytes_per_domain(void **state)
 	assert_true(b3 - b2 <= 2 * BYTES_N * sizeof(void *) + 1024);
 	xen_snapshot_unref(m1);
 	xen_snapshot_unref(m2);
+
+	/* without dom0's statistics the devices are xenstore's alone: the
+	 * merged domain borrows their arrays as it borrows the strings */
+	b1 = heap_in_use();
+	m1 = xen_merge_views(views, 3, NULL);
+	b2 = heap_in_use();
+	printf("# per domain (%s), without dom0 statistics: merged snapshot %zu\n",
+	       HEAP_COUNTS, (b2 - b1) / BYTES_N);
+	for (i = 0; i < m1->n_domains; i++) {
+		assert_ptr_equal(m1->domains[i]->vifs, views[2]->domains[i]->vifs);
+		assert_ptr_equal(m1->domains[i]->vbds, views[2]->domains[i]->vbds);
+		assert_ptr_not_equal(m1->domains[i]->vcpus, views[2]->domains[i]->vcpus);
+	}
+	assert_true(b2 - b1 < (size_t)BYTES_N *
+		    (sizeof(struct xen_domain) + 2 * sizeof(struct xen_vcpu) + 2 * sizeof(void *) + 64));
+	xen_snapshot_unref(m1);
 	for (i = 0; i < 4; i++)
 		xen_snapshot_unref(views[i]);
+}
+
+/*
+ * A borrowed device array is a part's, and may be read through other
+ * snapshots: mark_new gives the merged domain a copy of its own before
+ * writing a counters_since, and leaves the part's as it was.
+ */
+static void test_mark_new_copies_borrowed(void **state)
+{
+	struct xen_snapshot *views[2] = { xen_snapshot_new(), xen_snapshot_new() };
+	struct xen_snapshot *prev = xen_snapshot_new(), *m;
+	struct xen_domain *h = xen_domain_new(7), *x = named(7, "web"), *p = named(7, "web");
+	struct timespec now = { 100, 0 };
+
+	(void)state;
+	views[0]->sources = h->sources = XEN_SRC_HYPERVISOR;
+	views[1]->sources = x->sources = XEN_SRC_XENSTORE;
+	x->vifs = calloc(1, sizeof(*x->vifs));
+	x->n_vifs = 1;
+	xen_snapshot_add_domain(views[0], h);
+	xen_snapshot_add_domain(views[1], x);
+	m = xen_merge_views(views, 2, NULL);
+	assert_ptr_equal(m->domains[0]->vifs, x->vifs);
+	/* unchanged since: nothing written, still borrowed */
+	p->vifs = calloc(1, sizeof(*p->vifs));
+	p->n_vifs = 1;
+	xen_snapshot_add_domain(prev, p);
+	xen_snapshot_mark_new(m, prev, &now);
+	assert_ptr_equal(m->domains[0]->vifs, x->vifs);
+	/* a since to write: the merged domain's own copy gets it */
+	p->vifs[0].counters_since.tv_sec = 5;
+	xen_snapshot_mark_new(m, prev, &now);
+	assert_ptr_not_equal(m->domains[0]->vifs, x->vifs);
+	assert_int_equal(m->domains[0]->vifs[0].counters_since.tv_sec, 5);
+	assert_int_equal(x->vifs[0].counters_since.tv_sec, 0);
+	xen_snapshot_unref(m);
+	xen_snapshot_unref(prev);
+	xen_snapshot_unref(views[0]);
+	xen_snapshot_unref(views[1]);
 }
 
 static void test_merge_nothing(void **state)
@@ -485,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_merge_reuses_unchanged),
 		cmocka_unit_test(test_bytes_per_domain),
 		cmocka_unit_test(test_mark_new_instances),
+		cmocka_unit_test(test_mark_new_copies_borrowed),
 	};
 
 	return cmocka_run_group_tests_name("snapshot", tests, NULL, NULL);
