@@ -46,8 +46,10 @@ struct hv_drv {
 	uint64_t requests;
 	struct hv_seen *seen;		/* the last gathering's list, by domid */
 	size_t n_seen, cap_seen;
-	struct hv_seen *before;		/* the one before it, while a gathering runs */
-	size_t n_before, cap_before;
+	/* the one before it, while a gathering runs; freed after it, so that
+	 * a quiet host keeps one list (40 bytes a domain), not two */
+	struct hv_seen *before;
+	size_t n_before;
 };
 
 static void quiet_vmessage(struct xentoollog_logger *logger, xentoollog_level level,
@@ -250,31 +252,21 @@ static struct hv_seen seen_of(const xc_domaininfo_t *in)
 	return e;
 }
 
-static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct xen_dirty *dirty,
-		     struct xen_snapshot *out, char *why, size_t why_len)
+/* Reads the domain list into d->seen and the view into out; keep: reuse
+ * prev's object of a domain whose list entry did not change. */
+static int gather_list(struct hv_drv *d, const struct xen_snapshot *prev, bool keep,
+		       struct xen_snapshot *out, char *why, size_t why_len)
 {
-	struct hv_drv *d = priv;
 	uint32_t first = 0;
-
-	/*
-	 * A refresh tick reads everything: run state and CPU time change all
-	 * the time.  A gathering between ticks (a change event or the probe)
-	 * keeps the domains whose list entry shows no change but CPU time,
-	 * vCPUs and all: their counters wait for the tick, and no vCPU is
-	 * queried for them.
-	 */
-	bool keep = prev && !dirty->tick && !dirty->full;
-
-	struct hv_seen *swap = d->before;
-	size_t swap_cap = d->cap_before, at = 0;
+	size_t at = 0;
 
 	fill_host(d, &out->host);
-	/* the last list becomes the one to compare with; the new one is read */
+	/* the last list becomes the one to compare with; the new one is read
+	 * into an array of the last one's size (it grows if domains came) */
 	d->before = d->seen;
 	d->n_before = d->n_seen;
-	d->cap_before = d->cap_seen;
-	d->seen = swap;
-	d->cap_seen = swap_cap;
+	d->cap_seen = d->n_before ? d->n_before : 16;
+	d->seen = xen_reallocarray(NULL, d->cap_seen, sizeof(*d->seen));
 	d->n_seen = 0;
 	for (;;) {
 		int n, i;
@@ -315,6 +307,27 @@ static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct x
 	}
 	out->sources |= XEN_SRC_HYPERVISOR;
 	return 0;
+}
+
+static int hv_gather(void *priv, const struct xen_snapshot *prev, const struct xen_dirty *dirty,
+		     struct xen_snapshot *out, char *why, size_t why_len)
+{
+	struct hv_drv *d = priv;
+
+	/*
+	 * A refresh tick reads everything: run state and CPU time change all
+	 * the time.  A gathering between ticks (a change event or the probe)
+	 * keeps the domains whose list entry shows no change but CPU time,
+	 * vCPUs and all: their counters wait for the tick, and no vCPU is
+	 * queried for them.
+	 */
+	bool keep = prev && !dirty->tick && !dirty->full;
+	int rc = gather_list(d, prev, keep, out, why, why_len);
+
+	free(d->before);
+	d->before = NULL;
+	d->n_before = 0;
+	return rc;
 }
 
 /*
