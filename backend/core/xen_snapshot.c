@@ -246,7 +246,7 @@ static void *own_items(const struct xen_domain *dom, void *items, size_t n,
 {
 	void *copy;
 
-	if (!is_merged(dom) || !borrowed(dom, items))
+	if (!borrowed(dom, items))
 		return items;
 	copy = xen_calloc(n, size);
 	memcpy(copy, items, n * size);
@@ -332,18 +332,20 @@ void xen_snapshot_mark_new(struct xen_snapshot *snap,
 			const struct timespec *since = pv && same_vif(&d->vifs[j], pv)
 				? &pv->counters_since : now;
 
-			if (!same_time(&d->vifs[j].counters_since, since))
+			if (!same_time(&d->vifs[j].counters_since, since)) {
 				d->vifs = own_items(d, d->vifs, d->n_vifs, sizeof(*d->vifs));
-			set_since(&d->vifs[j].counters_since, since);
+				d->vifs[j].counters_since = *since;
+			}
 		}
 		for (j = 0; j < d->n_vbds; j++) {
 			const struct xen_vbd *pv = find_vbd(p, d->vbds[j].devid);
 			const struct timespec *since = pv && same_vbd(&d->vbds[j], pv)
 				? &pv->counters_since : now;
 
-			if (!same_time(&d->vbds[j].counters_since, since))
+			if (!same_time(&d->vbds[j].counters_since, since)) {
 				d->vbds = own_items(d, d->vbds, d->n_vbds, sizeof(*d->vbds));
-			set_since(&d->vbds[j].counters_since, since);
+				d->vbds[j].counters_since = *since;
+			}
 		}
 	}
 }

@@ -165,26 +165,23 @@ bits() {	# the named bits that are set, e.g. "xenstore(0)"
 	printf '%s\n' "${v%"${v##*[! ]}"}"
 }
 # getmany FLAGS COLUMN.INDEX...: the values, one a line, from one request
-# (FLAGS as q's: qv names enumerations, qve gives their numbers)
+# (FLAGS as q's: qv names enumerations, qve gives their numbers; a name
+# without a MIB module's is XEN-DOMAIN-MIB's)
 getmany() {
 	local f=$1 a=() c l; shift
-	for c in "$@"; do a+=("XEN-DOMAIN-MIB::$c"); done
+	for c in "$@"; do [[ $c == *::* ]] && a+=("$c") || a+=("XEN-DOMAIN-MIB::$c"); done
 	while IFS= read -r l; do
 		l=${l#\"}; printf '%s\n' "${l%\"}"
 	done <<<"$(q S get "$f" "${a[@]}")"
 }
 # has_line FILE TEXT: a line of FILE holds TEXT (read by bash, not grep)
-has_line() {
-	local l
-	[ -r "$1" ] || return 1
-	while IFS= read -r l; do [[ $l == *"$2"* ]] && return 0; done <"$1"
-	return 1
-}
-# first_line FILE TEXT: the first line of FILE that holds TEXT
+has_line() { first_line "$@" >/dev/null; }
+# first_line FILE TEXT: the first line of FILE that holds TEXT (status 1: none)
 first_line() {
 	local l
-	[ -r "$1" ] || return 0
+	[ -r "$1" ] || return 1
 	while IFS= read -r l; do [[ $l == *"$2"* ]] && { printf '%s\n' "$l"; return 0; }; done <"$1"
+	return 1
 }
 # count_lines FILE TEXT: how many lines of FILE hold TEXT
 count_lines() {

@@ -7,14 +7,6 @@
 
 # (queries through scenario.sh's q: snmpq S loads VM-MIB too)
 vmget() { q S get qv "VM-MIB::$1"; }
-# vmgetmany COLUMN.INDEX...: the values, one a line, from one request
-vmgetmany() {
-	local a=() c l
-	for c in "$@"; do a+=("VM-MIB::$c"); done
-	while IFS= read -r l; do
-		l=${l#\"}; printf '%s\n' "${l%\"}"
-	done <<<"$(q S get qv "${a[@]}")"
-}
 # vm_xl_lists NAME...: xl block-list and xl network-list of each guest,
 # started side by side (each xl call takes a large share of a second
 # here) into $W/vm-block-NAME and $W/vm-net-NAME; vm_check_one waits
@@ -81,8 +73,9 @@ vm_check_one() {
 		[ -n "$idx" ] || { fail "VM-MIB: $name ($uuid) not in vmTable"; return; }
 	fi
 	# the row's columns in one request
-	mapfile -t vals <<<"$(vmgetmany "vmName.$idx" "vmOperState.$idx" "vmCurMem.$idx" \
-		"vmCurCpuNumber.$idx" "vmMemUnit.$idx" "vmMaxMem.$idx" "vmMaxCpuNumber.$idx" "vmCpuTime.$idx")"
+	mapfile -t vals <<<"$(getmany qv "VM-MIB::vmName.$idx" "VM-MIB::vmOperState.$idx" \
+		"VM-MIB::vmCurMem.$idx" "VM-MIB::vmCurCpuNumber.$idx" "VM-MIB::vmMemUnit.$idx" \
+		"VM-MIB::vmMaxMem.$idx" "VM-MIB::vmMaxCpuNumber.$idx" "VM-MIB::vmCpuTime.$idx")"
 	check_eq "VM-MIB: $name: vmName" "$name" "${vals[0]:-}"
 	check_eq "VM-MIB: $name: vmOperState from xl's state $st" "$(vm_oper_of_xl "$st")" "${vals[1]:-}"
 	ours=${vals[2]:-}
